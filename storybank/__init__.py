@@ -1,0 +1,71 @@
+"""Storybank: gather, transcribe, anonymise and theme community reporters' stories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from storybank.config import build_config
+from storybank.config import load_secret_key
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the app: settings, extensions, queue, blueprints and error pages."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    instance_path = Path(app.instance_path)
+    app.config.from_mapping(build_config(instance_path, PROJECT_ROOT))
+    if test_config:
+        app.config.update(test_config)
+    production = app.config["STORYBANK_ENV"] == "production"
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or load_secret_key(
+        instance_path, app.config["SECRET_KEY_SETTING"], production
+    )
+    app.config.pop("SECRET_KEY_SETTING", None)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from storybank import models  # noqa: F401 - every table, for Alembic and create_all
+    from storybank.core import security
+    from storybank.core.storage import storage_from_url
+    from storybank.extensions import csrf
+    from storybank.extensions import db
+    from storybank.extensions import limiter
+    from storybank.extensions import login_manager
+    from storybank.extensions import migrate
+    from storybank.pipeline import queue
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
+    queue.init_app(app)
+    app.extensions["storybank_storage"] = storage_from_url(app.config["MEDIA_URL"])
+
+
+def _register_blueprints(app: Flask) -> None:
+    from storybank.accounts.views import bp as auth_bp
+    from storybank.admin.views import bp as admin_bp
+    from storybank.core.web import init_app as init_web
+    from storybank.stories.views import bp as stories_bp
+    from storybank.stories.views import review_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(stories_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(admin_bp)
+    init_web(app)

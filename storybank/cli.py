@@ -1,0 +1,170 @@
+"""The `storybank` command: serve, worker, init, users, sites and the database."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import secrets
+import signal
+import subprocess
+import sys
+
+import click
+from flask import Flask
+from flask import current_app
+from flask.cli import FlaskGroup
+from flask.cli import with_appcontext
+
+from storybank import create_app
+from storybank.core.errors import InvalidInput
+
+
+def _create_app() -> Flask:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Storybank: community reporters' stories, transcribed, anonymised and themed."""
+
+
+def _read_password(confirm: bool = True) -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Password: ")
+    if confirm and getpass.getpass("Again: ") != password:
+        raise click.ClickException("The two passwords differ.")
+    return password
+
+
+@main.group()
+def users() -> None:
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option(
+    "--role", required=True, type=click.Choice(["reporter", "facilitator", "researcher", "admin"])
+)
+@click.option("--name", "display_name", default="")
+@with_appcontext
+def users_create(email: str, role: str, display_name: str) -> None:
+    """Create a user; the password is read from standard input."""
+    from storybank.accounts.services import create_user
+
+    try:
+        user = create_user(
+            None, email=email, role=role, password=_read_password(), display_name=display_name
+        )
+    except InvalidInput as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@main.group()
+def sites() -> None:
+    """Manage sites."""
+
+
+@sites.command("add")
+@click.argument("name")
+@with_appcontext
+def sites_add(name: str) -> None:
+    """Add a site where stories are gathered."""
+    from storybank.stories.services import create_site
+
+    try:
+        site = create_site(None, name)
+    except InvalidInput as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Added site {site.name}.")
+
+
+@main.command("init")
+@click.option("--admin-email", default="admin@storybank.local", show_default=True)
+@click.option("--site", "site_name", default="Main site", show_default=True)
+def init_command(admin_email: str, site_name: str) -> None:
+    """Set up a new install: migrate, and create the first admin and a site if there are none."""
+    from storybank.accounts.services import count_users
+    from storybank.accounts.services import create_user
+    from storybank.dbtools import ensure_schema_for_serving
+    from storybank.dbtools import is_sqlite
+    from storybank.dbtools import upgrade_database
+    from storybank.stories.services import create_site
+    from storybank.stories.services import list_sites
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if is_sqlite(app):
+        click.echo(ensure_schema_for_serving(app))
+    else:
+        upgrade_database(app)
+    if not list_sites(include_retired=True):
+        create_site(None, site_name)
+        click.echo(f"Added the site '{site_name}'. Admins can add more under Admin → Sites.")
+    if count_users() == 0:
+        password = secrets.token_urlsafe(12)
+        create_user(None, email=admin_email, role="admin", password=password, display_name="Admin")
+        click.echo("")
+        click.echo("  First admin created. Log in with:")
+        click.echo(f"    email:    {admin_email}")
+        click.echo(f"    password: {password}")
+        click.echo("  Change it under Admin → Users once you are in. It is not shown again.")
+        click.echo("")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Do not start a job worker beside the server.")
+@with_appcontext
+def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
+    """Start the web app and, in its own process, a job worker. SQLite migrates itself."""
+    import waitress
+
+    from storybank.dbtools import ensure_schema_for_serving
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(ensure_schema_for_serving(app))
+    worker = None
+    if not no_worker:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "storybank.cli", "worker"], env=os.environ.copy()
+        )
+        click.echo(f"Started a job worker (process {worker.pid}).")
+    click.echo(f"Storybank is at http://{host}:{port}/  (Ctrl+C stops it)")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="Storybank")
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.send_signal(signal.SIGINT)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+@main.command("worker")
+@click.option("--threads", default=None, type=int, help="Jobs to run at once (default: setting).")
+@with_appcontext
+def worker_command(threads: int | None) -> None:
+    """Run a job consumer: resume abandoned jobs, then run queued ones until stopped."""
+    from storybank.dbtools import current_and_head
+    from storybank.pipeline.services import resume_abandoned_jobs
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    current, head = current_and_head(app)
+    if current != head:
+        raise click.ClickException("The database is not migrated. Run 'storybank db upgrade'.")
+    resumed = resume_abandoned_jobs(requeue_waiting=True)
+    if resumed:
+        click.echo(f"Resumed {len(resumed)} job(s) left from before.")
+    queue = app.extensions["storybank_queue"]
+    consumer = queue.consumer(workers=threads or app.config["WORKER_THREADS"])
+    click.echo("Worker running. Ctrl+C stops it after the current job.")
+    consumer.run()
+
+
+if __name__ == "__main__":
+    main()

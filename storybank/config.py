@@ -1,0 +1,116 @@
+"""Settings: embedded defaults first, then STORYBANK_* environment variables over them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "STORYBANK_"
+
+# Each setting: name -> (default, parser). Defaults that depend on the instance folder are
+# filled in by `load_settings`.
+_INT_SETTINGS = {
+    "MAX_TEXT_BYTES": 200_000,
+    "MAX_AUDIO_BYTES": 500 * 1024 * 1024,
+    "MAX_AUDIO_SECONDS": 3 * 60 * 60,
+    "LOGIN_ATTEMPTS_PER_MINUTE": 10,
+    "WORKER_THREADS": 1,
+    "JOB_LEASE_SECONDS": 600,
+    "JOB_MAX_ATTEMPTS": 3,
+}
+_STR_SETTINGS = {
+    "ENV": "development",
+    "DATABASE_URL": "",
+    "QUEUE_URL": "",
+    "MEDIA_URL": "",
+    "SECRET_KEY": "",
+    "RATELIMIT_STORAGE_URI": "memory://",
+}
+
+
+def _parse_bool(raw: str) -> bool:
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def read_environment(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, Any]:
+    """Return the settings given by STORYBANK_* environment variables."""
+    environ = os.environ if environ is None else environ
+    settings: dict[str, Any] = {}
+    for name, default in _INT_SETTINGS.items():
+        raw = environ.get(ENV_PREFIX + name)
+        settings[name] = int(raw) if raw not in (None, "") else default
+    for name, default in _STR_SETTINGS.items():
+        raw = environ.get(ENV_PREFIX + name)
+        settings[name] = raw if raw not in (None, "") else default
+    settings["SESSION_COOKIE_SECURE"] = _parse_bool(
+        environ.get(ENV_PREFIX + "SECURE_COOKIES", "false")
+    )
+    return settings
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the app cannot start safely with the settings it was given."""
+
+
+def load_secret_key(instance_path: Path, configured: str, production: bool) -> str:
+    """Return the secret key: the configured one, the instance file's, or a new one.
+
+    A new key is generated into the instance folder only outside production; production
+    refuses to start without a key it was given, so that restarts never rotate sessions
+    silently and no key is ever hard-coded.
+    """
+    if configured:
+        return configured
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    if production:
+        raise ConfigurationError(
+            "STORYBANK_SECRET_KEY is not set. In production Storybank will not start without a "
+            "secret key: set STORYBANK_SECRET_KEY to a long random value."
+        )
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def build_config(instance_path: Path, root_path: Path) -> dict[str, Any]:
+    """Build the Flask config mapping from defaults and the environment."""
+    settings = read_environment()
+    production = settings["ENV"] == "production"
+    database_url = settings["DATABASE_URL"] or f"sqlite:///{instance_path / 'storybank.sqlite3'}"
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    queue_url = settings["QUEUE_URL"] or f"sqlite:///{instance_path / 'queue.sqlite3'}"
+    media_url = settings["MEDIA_URL"] or f"file://{root_path / 'media'}"
+    return {
+        "STORYBANK_ENV": settings["ENV"],
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "QUEUE_URL": queue_url,
+        "MEDIA_URL": media_url,
+        "SECRET_KEY_SETTING": settings["SECRET_KEY"],
+        "MAX_TEXT_BYTES": settings["MAX_TEXT_BYTES"],
+        "MAX_AUDIO_BYTES": settings["MAX_AUDIO_BYTES"],
+        "MAX_AUDIO_SECONDS": settings["MAX_AUDIO_SECONDS"],
+        # The request cap sits just above the largest upload so the form can say what is wrong.
+        "MAX_CONTENT_LENGTH": settings["MAX_AUDIO_BYTES"] + 1024 * 1024,
+        "LOGIN_ATTEMPTS_PER_MINUTE": settings["LOGIN_ATTEMPTS_PER_MINUTE"],
+        "WORKER_THREADS": settings["WORKER_THREADS"],
+        "JOB_LEASE_SECONDS": settings["JOB_LEASE_SECONDS"],
+        "JOB_MAX_ATTEMPTS": settings["JOB_MAX_ATTEMPTS"],
+        "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URI"],
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings["SESSION_COOKIE_SECURE"] or production,
+        "REMEMBER_COOKIE_DURATION": 0,
+        "WTF_CSRF_TIME_LIMIT": 8 * 60 * 60,
+        "QUEUE_IMMEDIATE": False,
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    }

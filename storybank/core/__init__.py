@@ -1,0 +1,1 @@
+"""Shared foundations: database base, storage, jobs, audit, sanitising and access helpers."""

@@ -1,0 +1,21 @@
+"""Import every model so that the metadata is complete (Alembic and tests use it)."""
+
+from storybank.accounts.models import AuthSession
+from storybank.accounts.models import User
+from storybank.core.audit import AuditEvent
+from storybank.pipeline.models import Job
+from storybank.stories.models import ConsentRecord
+from storybank.stories.models import Site
+from storybank.stories.models import Story
+from storybank.stories.models import StoryText
+
+__all__ = [
+    "AuditEvent",
+    "AuthSession",
+    "ConsentRecord",
+    "Job",
+    "Site",
+    "Story",
+    "StoryText",
+    "User",
+]

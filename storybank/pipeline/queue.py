@@ -1,0 +1,27 @@
+"""Bind the job queue to an app: each job runs inside an app context of its own."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from storybank.core.jobs import TaskQueue
+from storybank.core.jobs import huey_from_url
+from storybank.pipeline.services import resume_abandoned_jobs
+from storybank.pipeline.services import run_job
+
+
+def init_app(app: Flask) -> TaskQueue:
+    """Build the app's queue from QUEUE_URL and register the pipeline's tasks on it."""
+    huey = huey_from_url(app.config["QUEUE_URL"], immediate=app.config["QUEUE_IMMEDIATE"])
+
+    def run_job_in_app(job_id: int) -> None:
+        with app.app_context():
+            run_job(job_id)
+
+    def resume_jobs_in_app() -> None:
+        with app.app_context():
+            resume_abandoned_jobs()
+
+    queue = TaskQueue(huey, run_job_in_app, resume_jobs_in_app)
+    app.extensions["storybank_queue"] = queue
+    return queue

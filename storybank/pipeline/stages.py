@@ -1,0 +1,98 @@
+"""Stage wiring and the story status state machine.
+
+Adding a stage is one entry in STAGES: its name, the story status while it runs, which stories
+it applies to, and the import path of its handler. Nothing else needs rewiring.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from storybank.stories.models import Story
+from storybank.stories.models import StoryStatus
+
+ProgressCallback = Callable[[float], None]
+
+
+class StageHandler(Protocol):
+    """Run one stage for a story; must be safe to run again (retries are idempotent)."""
+
+    def __call__(self, story_id: int, report_progress: ProgressCallback) -> None: ...
+
+
+class StageError(Exception):
+    """A stage failed for a reason a person can understand; the message is shown to them."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the pipeline."""
+
+    name: str
+    running_status: StoryStatus
+    handler_path: str
+    applies_to: Callable[[Story], bool] = lambda story: True
+
+    def handler(self) -> StageHandler:
+        """Import and return the stage's handler."""
+        module_name, function_name = self.handler_path.split(":")
+        return getattr(importlib.import_module(module_name), function_name)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("ingest", StoryStatus.RECEIVED, "storybank.ingest.services:ingest_story"),
+)
+
+STAGE_NAMES = {stage.name: stage for stage in STAGES}
+
+# Which status may follow which. The pipeline stages move a story forward in order; review
+# approves or returns it; any working status may fail, and a failed one may be retried.
+_WORKING = {
+    StoryStatus.RECEIVED,
+    StoryStatus.TRANSCRIBING,
+    StoryStatus.ANONYMISING,
+    StoryStatus.TAGGING,
+}
+ALLOWED_TRANSITIONS: dict[StoryStatus, set[StoryStatus]] = {
+    **{status: _WORKING | {StoryStatus.IN_REVIEW, StoryStatus.FAILED} for status in _WORKING},
+    StoryStatus.FAILED: set(_WORKING),
+    StoryStatus.IN_REVIEW: {StoryStatus.APPROVED, StoryStatus.RETURNED},
+    StoryStatus.RETURNED: set(_WORKING),
+    StoryStatus.APPROVED: set(),
+    StoryStatus.WITHDRAWN: set(),
+}
+for _status in StoryStatus:
+    if _status is not StoryStatus.WITHDRAWN:
+        ALLOWED_TRANSITIONS[_status].add(StoryStatus.WITHDRAWN)
+
+
+class InvalidTransition(Exception):
+    """A status change the state machine does not allow."""
+
+
+def move_story(story: Story, new_status: StoryStatus) -> None:
+    """Change a story's status, refusing moves the state machine does not allow."""
+    current = StoryStatus(story.status)
+    if new_status is current:
+        return
+    if new_status not in ALLOWED_TRANSITIONS[current]:
+        raise InvalidTransition(f"a story cannot go from {current} to {new_status}")
+    story.status = new_status.value
+
+
+def stages_for(story: Story) -> list[Stage]:
+    """Return the stages that apply to this story, in order."""
+    return [stage for stage in STAGES if stage.applies_to(story)]
+
+
+def stage_after(story: Story, stage_name: str | None) -> Stage | None:
+    """Return the stage that follows `stage_name` for this story (the first if None)."""
+    stages = stages_for(story)
+    if stage_name is None:
+        return stages[0] if stages else None
+    names = [stage.name for stage in stages]
+    index = names.index(stage_name)
+    return stages[index + 1] if index + 1 < len(stages) else None

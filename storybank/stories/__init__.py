@@ -1,0 +1,1 @@
+"""Stories, their text versions and the storyteller's consent."""

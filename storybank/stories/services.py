@@ -1,0 +1,388 @@
+"""Story actions. Each one checks its rule in stories.policy before it does anything."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from storybank.accounts.models import User
+from storybank.core.audit import AuditAction
+from storybank.core.audit import record_event
+from storybank.core.authz import Role
+from storybank.core.authz import require_role
+from storybank.core.db import utcnow
+from storybank.core.errors import InvalidInput
+from storybank.core.errors import NotAllowed
+from storybank.core.errors import NotFound
+from storybank.core.sanitise import clean_story_text
+from storybank.core.sanitise import decode_text_upload
+from storybank.extensions import db
+from storybank.pipeline.services import retry_failed_stage
+from storybank.pipeline.services import start_pipeline
+from storybank.pipeline.stages import move_story
+from storybank.stories import policy
+from storybank.stories.models import ConsentRecord
+from storybank.stories.models import Site
+from storybank.stories.models import Story
+from storybank.stories.models import StoryStatus
+from storybank.stories.models import StoryText
+from storybank.stories.models import StoryType
+from storybank.stories.models import Voice
+
+
+@dataclass
+class ConsentAnswers:
+    """What the storyteller agreed to, as the reporter recorded it."""
+
+    processing: bool
+    events: bool
+    research: bool
+    audio_at_events: bool
+    given_on: date | None
+    storyteller_name: str = ""
+
+
+@dataclass
+class StoryDraft:
+    """Everything the new-story form gathers, before any of it is trusted."""
+
+    title: str
+    story_type: str
+    voice: str
+    site_id: int | None
+    storyteller_pseudonym: str
+    consent: ConsentAnswers
+    submission_key: str
+    text: str = ""
+    text_file: bytes | None = None
+
+
+def _required(value: str, field: str, what: str, limit: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(f"Enter {what}.", field=field)
+    if len(value) > limit:
+        raise InvalidInput(f"Keep {what} under {limit} characters.", field=field)
+    return value
+
+
+def _check_consent(consent: ConsentAnswers) -> None:
+    if not consent.processing:
+        raise InvalidInput(
+            "Storybank can only keep a story when the storyteller agrees to it being processed "
+            "and stored. Ask them, and tick the box if they agree.",
+            field="consent_processing",
+        )
+    if consent.given_on is None:
+        raise InvalidInput("Enter the date the storyteller gave consent.", field="consent_given_on")
+    if consent.given_on > date.today():
+        raise InvalidInput("The consent date cannot be in the future.", field="consent_given_on")
+    if consent.audio_at_events and not consent.events:
+        raise InvalidInput(
+            "Playing the audio at events needs consent to use the story at events too.",
+            field="consent_audio_at_events",
+        )
+
+
+def _story_text_from(draft: StoryDraft) -> str:
+    limit = current_app.config["MAX_TEXT_BYTES"]
+    limit_kb = limit // 1000
+    pasted = (draft.text or "").strip()
+    if draft.text_file:
+        if pasted:
+            raise InvalidInput(
+                "Either paste the story or upload a file, not both.", field="text_file"
+            )
+        if len(draft.text_file) > limit:
+            raise InvalidInput(
+                f"That file is larger than the {limit_kb} KB limit for a text story. Split it "
+                "into parts, or ask an admin to raise the limit.",
+                field="text_file",
+            )
+        raw = decode_text_upload(draft.text_file)
+    else:
+        raw = draft.text or ""
+    if len(raw.encode("utf-8")) > limit:
+        raise InvalidInput(
+            f"The story is longer than the {limit_kb} KB limit for a text story. Split it into "
+            "parts, or ask an admin to raise the limit.",
+            field="text",
+        )
+    text = clean_story_text(raw)
+    if not text:
+        raise InvalidInput("The story is empty. Type or paste it, or upload a .txt file.", "text")
+    return text
+
+
+def _active_site(site_id: int | None) -> Site:
+    site = db.session.get(Site, site_id) if site_id else None
+    if site is None or not site.is_active:
+        raise InvalidInput("Choose the site where the story was gathered.", field="site_id")
+    return site
+
+
+def _existing_submission(reporter_id: int, key: str) -> Story | None:
+    return db.session.scalar(
+        select(Story).where(Story.reporter_id == reporter_id, Story.submission_key == key)
+    )
+
+
+def submit_text_story(actor: User, draft: StoryDraft) -> Story:
+    """Save a new text story with its consent, then start its pipeline.
+
+    Everything is checked before anything is written, and the story, its text and its consent
+    are saved in one transaction, so a refused submission leaves nothing behind. The same
+    submission key twice (a double click) gives back the first story.
+    """
+    if not policy.can_create_story(actor):
+        raise NotAllowed("Only reporters submit stories.")
+    key = (draft.submission_key or "").strip()
+    if not key or len(key) > 64:
+        raise InvalidInput("The form was incomplete. Reload the page and submit again.")
+    existing = _existing_submission(actor.id, key)
+    if existing is not None:
+        return existing
+    _check_consent(draft.consent)
+    title = _required(draft.title, "title", "a title", 200)
+    pseudonym = _required(
+        draft.storyteller_pseudonym, "storyteller_pseudonym", "the storyteller's pseudonym", 80
+    )
+    if draft.story_type not in {t.value for t in StoryType}:
+        raise InvalidInput("Choose a story type.", field="story_type")
+    if draft.voice not in {v.value for v in Voice}:
+        raise InvalidInput("Choose whose voice the story is in.", field="voice")
+    site = _active_site(draft.site_id)
+    text = _story_text_from(draft)
+
+    story = Story(
+        reporter_id=actor.id,
+        site_id=site.id,
+        title=title,
+        story_type=draft.story_type,
+        voice=draft.voice,
+        storyteller_pseudonym=pseudonym,
+        source_kind="text",
+        status=StoryStatus.RECEIVED.value,
+        submission_key=key,
+    )
+    story.texts.append(_text_version(text, version=1, origin="submitted", author=actor))
+    story.consents.append(_consent_record(draft.consent, actor))
+    db.session.add(story)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        existing = _existing_submission(actor.id, key)
+        if existing is None:
+            raise
+        return existing
+    record_event(
+        AuditAction.STORY_SUBMITTED, actor_id=actor.id, target_type="story", target_id=story.id
+    )
+    db.session.commit()
+    start_pipeline(story)
+    return story
+
+
+def _text_version(text: str, *, version: int, origin: str, author: User | None) -> StoryText:
+    return StoryText(
+        version=version,
+        origin=origin,
+        body=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        created_by_id=author.id if author else None,
+    )
+
+
+def _consent_record(consent: ConsentAnswers, recorded_by: User) -> ConsentRecord:
+    return ConsentRecord(
+        processing=consent.processing,
+        events=consent.events,
+        research=consent.research,
+        audio_at_events=consent.audio_at_events,
+        given_on=consent.given_on,
+        storyteller_name=(consent.storyteller_name or "").strip()[:120] or None,
+        recorded_by_id=recorded_by.id,
+    )
+
+
+def get_story(actor: User | None, story_id: int) -> Story:
+    """Return a story the user may see; any other answers NotFound, never a hint."""
+    story = db.session.get(Story, story_id)
+    if story is None or not policy.can_see_story(actor, story):
+        raise NotFound
+    return story
+
+
+def read_original_text(actor: User, story_id: int, remote_addr: str | None = None) -> StoryText:
+    """Return the unredacted text, writing the view to the audit log."""
+    story = get_story(actor, story_id)
+    if not policy.can_see_original(actor, story):
+        raise NotFound
+    text = story.current_text
+    if text is None:
+        raise NotFound
+    record_event(
+        AuditAction.VIEW_ORIGINAL,
+        actor_id=actor.id,
+        target_type="story",
+        target_id=story.id,
+        remote_addr=remote_addr,
+        version=text.version,
+    )
+    db.session.commit()
+    return text
+
+
+def list_my_stories(actor: User) -> list[Story]:
+    """Return the reporter's own stories, newest first."""
+    require_role(actor, Role.REPORTER)
+    return list(
+        db.session.scalars(
+            select(Story).where(Story.reporter_id == actor.id).order_by(Story.id.desc())
+        )
+    )
+
+
+def list_review_queue(actor: User) -> list[Story]:
+    """Return stories waiting for review, oldest first."""
+    if not policy.can_list_review_queue(actor):
+        raise NotAllowed
+    return list(
+        db.session.scalars(
+            select(Story).where(Story.status == StoryStatus.IN_REVIEW.value).order_by(Story.id)
+        )
+    )
+
+
+def list_approved_stories(actor: User) -> list[Story]:
+    """Return approved stories that this user's role and the consent allow, newest first."""
+    if not policy.can_list_approved(actor):
+        raise NotAllowed
+    stories = db.session.scalars(
+        select(Story)
+        .where(Story.status == StoryStatus.APPROVED.value)
+        .order_by(Story.approved_at.desc())
+    )
+    return [story for story in stories if policy.can_see_story(actor, story)]
+
+
+def _reviewable_story(actor: User, story_id: int) -> Story:
+    story = get_story(actor, story_id)
+    if not policy.can_review(actor, story):
+        raise NotAllowed("This story is not waiting for review.")
+    return story
+
+
+def approve_story(actor: User, story_id: int) -> Story:
+    """Approve a story in review."""
+    story = _reviewable_story(actor, story_id)
+    move_story(story, StoryStatus.APPROVED)
+    story.approved_at = utcnow()
+    story.approved_by_id = actor.id
+    story.review_note = None
+    record_event(
+        AuditAction.STORY_APPROVED, actor_id=actor.id, target_type="story", target_id=story.id
+    )
+    db.session.commit()
+    return story
+
+
+def return_story(actor: User, story_id: int, note: str) -> Story:
+    """Send a story back to its reporter with a note saying what to change."""
+    story = _reviewable_story(actor, story_id)
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput("Write a note telling the reporter what to change.", field="note")
+    move_story(story, StoryStatus.RETURNED)
+    story.review_note = note[:2000]
+    record_event(
+        AuditAction.STORY_RETURNED, actor_id=actor.id, target_type="story", target_id=story.id
+    )
+    db.session.commit()
+    return story
+
+
+def resubmit_story(actor: User, story_id: int, text: str) -> Story:
+    """Save the reporter's corrected text as a new version and run the pipeline again."""
+    story = get_story(actor, story_id)
+    if not policy.can_resubmit(actor, story):
+        raise NotAllowed("This story is not waiting for your changes.")
+    limit = current_app.config["MAX_TEXT_BYTES"]
+    if len((text or "").encode("utf-8")) > limit:
+        raise InvalidInput(f"The story is longer than the {limit // 1000} KB limit.", "text")
+    cleaned = clean_story_text(text or "")
+    if not cleaned:
+        raise InvalidInput("The story is empty.", field="text")
+    version = (story.current_text.version if story.current_text else 0) + 1
+    story.texts.append(_text_version(cleaned, version=version, origin="correction", author=actor))
+    record_event(
+        AuditAction.STORY_RESUBMITTED,
+        actor_id=actor.id,
+        target_type="story",
+        target_id=story.id,
+        version=version,
+    )
+    db.session.commit()
+    start_pipeline(story)
+    return story
+
+
+def retry_story(actor: User, story_id: int) -> Story:
+    """Queue a failed story's failed stage again."""
+    story = get_story(actor, story_id)
+    if not policy.can_retry(actor, story):
+        raise NotAllowed("Only a failed story can be retried, by its reporter or an admin.")
+    stage = story.failed_stage
+    record_event(
+        AuditAction.STAGE_RETRIED,
+        actor_id=actor.id,
+        target_type="story",
+        target_id=story.id,
+        stage=stage,
+    )
+    retry_failed_stage(story)
+    return story
+
+
+def list_sites(include_retired: bool = False) -> list[Site]:
+    """Return the sites, by name."""
+    query = select(Site).order_by(Site.name)
+    if not include_retired:
+        query = query.where(Site.is_active)
+    return list(db.session.scalars(query))
+
+
+def create_site(actor: User | None, name: str) -> Site:
+    """Add a site (admins, or the command line when actor is None)."""
+    if actor is not None:
+        require_role(actor, Role.ADMIN)
+    name = _required(name, "name", "the site's name", 120)
+    if db.session.scalar(select(Site.id).where(Site.name == name)) is not None:
+        raise InvalidInput("There is already a site with that name.", field="name")
+    site = Site(name=name)
+    db.session.add(site)
+    db.session.flush()
+    record_event(
+        AuditAction.SITE_CREATED,
+        actor_id=actor.id if actor else None,
+        target_type="site",
+        target_id=site.id,
+    )
+    db.session.commit()
+    return site
+
+
+def released_text(actor: User | None, story: Story) -> str | None:
+    """Return the anonymised, signed-off text that this user may read, or None.
+
+    Until a story's redactions are signed off there is no released text, so people who may
+    not see the original see no text at all: fail closed.
+    """
+    get_story(actor, story.id)
+    return None

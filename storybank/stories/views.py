@@ -1,0 +1,192 @@
+"""Thin views for stories: translate HTTP to a service call and back."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint
+from flask import flash
+from flask import jsonify
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+from flask_login import login_required
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from storybank.accounts.forms import EmptyForm
+from storybank.core.errors import InvalidInput
+from storybank.core.forms import show_error_on_form
+from storybank.pipeline.services import jobs_for_story
+from storybank.stories import policy
+from storybank.stories import services
+from storybank.stories.forms import NewStoryForm
+from storybank.stories.forms import ResubmitForm
+from storybank.stories.forms import ReturnForm
+
+bp = Blueprint("stories", __name__, url_prefix="/stories")
+review_bp = Blueprint("review", __name__, url_prefix="/review")
+
+Page = Response | str | tuple[str, int]
+
+
+@bp.route("/")
+@login_required
+def mine() -> str:
+    """The reporter's own stories and their progress."""
+    stories = services.list_my_stories(current_user)
+    return render_template("stories/mine.html", stories=stories)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> Page:
+    """The new-story form."""
+    if not policy.can_create_story(current_user):
+        return render_template(
+            "errors/error.html", title="Not allowed", message="Only reporters submit stories."
+        ), 403
+    form = NewStoryForm()
+    form.site_id.choices = [SelectChoice(str(site.id), site.name) for site in services.list_sites()]
+    if request.method == "GET":
+        form.submission_key.data = secrets.token_urlsafe(24)
+    elif form.validate_on_submit():
+        try:
+            story = services.submit_text_story(current_user, form.to_draft())
+        except InvalidInput as error:
+            show_error_on_form(form, error)
+        else:
+            flash("Thank you. The story is saved and on its way through the pipeline.")
+            return redirect(url_for("stories.detail", story_id=story.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("stories/new.html", form=form), status
+
+
+@bp.route("/<int:story_id>")
+@login_required
+def detail(story_id: int) -> str:
+    """One story: its details, consent, and the progress of each stage."""
+    story = services.get_story(current_user, story_id)
+    return render_template(
+        "stories/detail.html",
+        story=story,
+        jobs=jobs_for_story(story.id),
+        can_see_original=policy.can_see_original(current_user, story),
+        can_retry=policy.can_retry(current_user, story),
+        can_resubmit=policy.can_resubmit(current_user, story),
+        can_review=policy.can_review(current_user, story),
+        released_text=services.released_text(current_user, story),
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/<int:story_id>/progress.json")
+@login_required
+def progress(story_id: int) -> Response:
+    """The story's status and stage progress, for the page to poll. No text."""
+    story = services.get_story(current_user, story_id)
+    jobs = jobs_for_story(story.id)
+    return jsonify(
+        status=story.status,
+        status_label=story.status_label,
+        failure_reason=story.failure_reason,
+        jobs=[
+            {"stage": j.stage, "status": j.status, "progress": j.progress, "error": j.error}
+            for j in jobs
+        ],
+    )
+
+
+@bp.route("/<int:story_id>/original")
+@login_required
+def original(story_id: int) -> str:
+    """The unredacted text (audited)."""
+    text = services.read_original_text(current_user, story_id, request.remote_addr)
+    story = services.get_story(current_user, story_id)
+    return render_template("stories/original.html", story=story, text=text)
+
+
+@bp.route("/<int:story_id>/retry", methods=["POST"])
+@login_required
+def retry(story_id: int) -> Response:
+    """Retry the stage that failed."""
+    services.retry_story(current_user, story_id)
+    flash("The failed stage is queued again.")
+    return redirect(url_for("stories.detail", story_id=story_id))
+
+
+@bp.route("/<int:story_id>/resubmit", methods=["GET", "POST"])
+@login_required
+def resubmit(story_id: int) -> Page:
+    """Correct a story that review sent back, and send it again."""
+    story = services.get_story(current_user, story_id)
+    form = ResubmitForm()
+    if request.method == "GET":
+        text = services.read_original_text(current_user, story_id, request.remote_addr)
+        form.text.data = text.body
+    elif form.validate_on_submit():
+        try:
+            services.resubmit_story(current_user, story_id, form.text.data or "")
+        except InvalidInput as error:
+            show_error_on_form(form, error)
+        else:
+            flash("Thank you. The corrected story is on its way to review again.")
+            return redirect(url_for("stories.detail", story_id=story_id))
+    return render_template("stories/resubmit.html", story=story, form=form)
+
+
+@bp.route("/library")
+@login_required
+def library() -> str:
+    """Approved stories this person's role and the storytellers' consent allow."""
+    stories = services.list_approved_stories(current_user)
+    return render_template("stories/library.html", stories=stories)
+
+
+@review_bp.route("/")
+@login_required
+def queue() -> str:
+    """Stories waiting for review."""
+    return render_template("review/queue.html", stories=services.list_review_queue(current_user))
+
+
+@review_bp.route("/<int:story_id>")
+@login_required
+def review(story_id: int) -> Page:
+    """Read a story in review (audited) and approve it or send it back."""
+    story = services.get_story(current_user, story_id)
+    if not policy.can_review(current_user, story):
+        return redirect(url_for("stories.detail", story_id=story_id))
+    text = services.read_original_text(current_user, story_id, request.remote_addr)
+    return render_template(
+        "review/review.html",
+        story=story,
+        text=text,
+        approve_form=EmptyForm(),
+        return_form=ReturnForm(),
+    )
+
+
+@review_bp.route("/<int:story_id>/approve", methods=["POST"])
+@login_required
+def approve(story_id: int) -> Response:
+    """Approve a story."""
+    services.approve_story(current_user, story_id)
+    flash("Approved.")
+    return redirect(url_for("review.queue"))
+
+
+@review_bp.route("/<int:story_id>/return", methods=["POST"])
+@login_required
+def send_back(story_id: int) -> Page:
+    """Send a story back to its reporter with a note."""
+    form = ReturnForm()
+    try:
+        services.return_story(current_user, story_id, form.note.data or "")
+    except InvalidInput as error:
+        flash(error.message)
+        return redirect(url_for("review.review", story_id=story_id))
+    flash("Sent back to the reporter with your note.")
+    return redirect(url_for("review.queue"))

@@ -1,0 +1,45 @@
+"""The text path end to end through the web: submit, pipeline, review, approve."""
+
+from __future__ import annotations
+
+from storybank.extensions import db
+from storybank.stories.models import Story
+from tests.conftest import post_form
+
+
+def test_reporter_submits_and_facilitator_approves(client, factories, login_as):
+    reporter = factories.user("reporter")
+    facilitator = factories.user("facilitator")
+    site = factories.site()
+    login_as(reporter)
+    page = client.get("/stories/new")
+    assert page.status_code == 200
+    response = post_form(
+        client,
+        "/stories/new",
+        {
+            "title": "Trusted at last",
+            "story_type": "snapshot",
+            "voice": "peer_mentor",
+            "site_id": str(site.id),
+            "storyteller_pseudonym": "Sky",
+            "consent_processing": "y",
+            "consent_events": "y",
+            "consent_given_on": "2026-11-01",
+            "text": "My case manager listened to me.",
+            "submission_key": "key-one",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    story = db.session.scalar(db.select(Story))
+    assert story.status == "in_review"
+    post_form(client, "/logout")
+    login_as(facilitator)
+    queue = client.get("/review/").get_data(as_text=True)
+    assert "Trusted at last" in queue
+    review = client.get(f"/review/{story.id}").get_data(as_text=True)
+    assert "My case manager listened to me." in review
+    response = post_form(client, f"/review/{story.id}/approve")
+    assert response.status_code == 302
+    db.session.refresh(story)
+    assert story.status == "approved"
