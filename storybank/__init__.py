@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the app: settings, extensions, queue, blueprints and error pages."""
     app = Flask(
         __name__,
+        instance_path=(test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("STORYBANK_INSTANCE_PATH")
+        or None,
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )
@@ -33,6 +37,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    from storybank import cli
+
+    cli.init_app(app)
     return app
 
 

@@ -1,4 +1,4 @@
-"""The `storybank` command: serve, worker, init, users, sites and the database."""
+"""The commands of `storybank`: serve, worker, init, users and sites (db is Flask-Migrate)."""
 
 from __future__ import annotations
 
@@ -12,20 +12,31 @@ import sys
 import click
 from flask import Flask
 from flask import current_app
+from flask.cli import AppGroup
 from flask.cli import FlaskGroup
 from flask.cli import with_appcontext
 
-from storybank import create_app
 from storybank.core.errors import InvalidInput
 
 
 def _create_app() -> Flask:
+    from storybank import create_app
+
     return create_app()
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def main() -> None:
     """Storybank: community reporters' stories, transcribed, anonymised and themed."""
+
+
+commands = AppGroup("storybank")
+
+
+def init_app(app: Flask) -> None:
+    """Add Storybank's commands to the app's command line."""
+    for command in commands.commands.values():
+        app.cli.add_command(command)
 
 
 def _read_password(confirm: bool = True) -> str:
@@ -37,7 +48,7 @@ def _read_password(confirm: bool = True) -> str:
     return password
 
 
-@main.group()
+@commands.group()
 def users() -> None:
     """Manage accounts."""
 
@@ -62,7 +73,7 @@ def users_create(email: str, role: str, display_name: str) -> None:
     click.echo(f"Created {user.role} {user.email}.")
 
 
-@main.group()
+@commands.group()
 def sites() -> None:
     """Manage sites."""
 
@@ -81,7 +92,7 @@ def sites_add(name: str) -> None:
     click.echo(f"Added site {site.name}.")
 
 
-@main.command("init")
+@commands.command("init")
 @click.option("--admin-email", default="admin@storybank.local", show_default=True)
 @click.option("--site", "site_name", default="Main site", show_default=True)
 def init_command(admin_email: str, site_name: str) -> None:
@@ -113,7 +124,7 @@ def init_command(admin_email: str, site_name: str) -> None:
         click.echo("")
 
 
-@main.command("serve")
+@commands.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
@@ -145,7 +156,7 @@ def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
                 worker.kill()
 
 
-@main.command("worker")
+@commands.command("worker")
 @click.option("--threads", default=None, type=int, help="Jobs to run at once (default: setting).")
 @with_appcontext
 def worker_command(threads: int | None) -> None:

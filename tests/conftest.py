@@ -13,6 +13,7 @@ from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask.testing import FlaskCliRunner
+from sqlalchemy import inspect
 from sqlalchemy import text
 
 from storybank import create_app
@@ -35,6 +36,7 @@ def base_test_config(tmp_root: Path) -> dict[str, object]:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return {
         "TESTING": True,
+        "INSTANCE_PATH": str(tmp_root / "instance"),
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": url,
         "QUEUE_URL": "memory://",
@@ -67,8 +69,10 @@ def migrated_database(test_root: Path) -> str:
 
 def empty_all_tables() -> None:
     """Delete every row, children first, so each test starts from nothing."""
+    existing = set(inspect(db.engine).get_table_names())
     for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
+        if table.name in existing:
+            db.session.execute(table.delete())
     db.session.commit()
 
 
@@ -100,6 +104,7 @@ def make_app(test_root: Path, migrated_database: str, tmp_path: Path) -> Iterato
     def build(**overrides: object) -> Flask:
         config = base_test_config(test_root)
         config["MEDIA_URL"] = f"file://{tmp_path / 'media'}"
+        config["INSTANCE_PATH"] = str(tmp_path / "instance")
         config.update(overrides)
         app = create_app(config)
         app.test_client_class = IsolatedClient

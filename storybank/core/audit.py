@@ -34,7 +34,7 @@ class AuditAction(enum.StrEnum):
     USER_ROLE_CHANGED = "user_role_changed"
     USER_DEACTIVATED = "user_deactivated"
     USER_REACTIVATED = "user_reactivated"
-    USER_PASSWORD_RESET = "user_password_reset"
+    USER_PASSWORD_RESET = "user_password_reset"  # noqa: S105 - an event name, not a secret
     SITE_CREATED = "site_created"
 
 

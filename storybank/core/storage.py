@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -145,7 +144,7 @@ class S3Storage:
             yield path
 
     def open(self, key: str) -> BinaryIO:
-        spool = tempfile.TemporaryFile()
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
         self.client.download_fileobj(self.bucket, self._key(key), spool)
         spool.seek(0)
         return spool
@@ -171,8 +170,3 @@ def storage_from_url(url: str) -> Storage:
             parsed.netloc, parsed.path, endpoint_url=os.environ.get("STORYBANK_S3_ENDPOINT")
         )
     raise ValueError(f"unknown media storage {parsed.scheme!r}: use file:// or s3://")
-
-
-def remove_tree(root: Path) -> None:
-    """Delete a local folder tree (used by tests and erasure of local media)."""
-    shutil.rmtree(root, ignore_errors=True)

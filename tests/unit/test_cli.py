@@ -1,0 +1,71 @@
+"""The `storybank` command line: users, sites and first-run setup."""
+
+from __future__ import annotations
+
+from storybank.accounts.models import User
+from storybank.extensions import db
+from storybank.stories.models import Site
+
+
+def test_users_create_reads_the_password_from_standard_input(app, runner, app_context):
+    result = runner.invoke(
+        args=["users", "create", "--email", "Sam@Example.org", "--role", "facilitator"],
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created facilitator sam@example.org" in result.output
+    user = db.session.scalar(db.select(User).where(User.email == "sam@example.org"))
+    assert user.role == "facilitator"
+    assert user.password_hash.startswith("$argon2id$")
+    assert "a long enough password" not in user.password_hash
+
+
+def test_users_create_explains_a_short_password(runner, app_context):
+    result = runner.invoke(
+        args=["users", "create", "--email", "a@example.org", "--role", "reporter"], input="short\n"
+    )
+    assert result.exit_code != 0
+    assert "at least 10 characters" in result.output
+    assert db.session.scalar(db.select(User)) is None
+
+
+def test_users_create_refuses_an_unknown_role(runner, app_context):
+    result = runner.invoke(
+        args=["users", "create", "--email", "a@example.org", "--role", "boss"], input="x" * 12
+    )
+    assert result.exit_code != 0
+    assert "boss" in result.output
+
+
+def test_init_creates_the_first_admin_and_a_site_once(runner, app_context):
+    first = runner.invoke(args=["init"])
+    assert first.exit_code == 0, first.output
+    assert "First admin created" in first.output
+    assert "admin@storybank.local" in first.output
+    admins = db.session.scalars(db.select(User).where(User.role == "admin")).all()
+    assert len(admins) == 1
+    assert [site.name for site in db.session.scalars(db.select(Site))] == ["Main site"]
+    second = runner.invoke(args=["init"])
+    assert second.exit_code == 0, second.output
+    assert "First admin created" not in second.output
+    assert len(db.session.scalars(db.select(User)).all()) == 1
+
+
+def test_init_prints_a_password_that_logs_in(runner, client, app_context):
+    from tests.conftest import login
+
+    output = runner.invoke(args=["init"]).output
+    password = next(
+        line.split(":", 1)[1].strip() for line in output.splitlines() if "password:" in line
+    )
+    response = login(client, "admin@storybank.local", password)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_sites_add(runner, app_context):
+    result = runner.invoke(args=["sites", "add", "Middlesbrough"])
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(args=["sites", "add", "Middlesbrough"])
+    assert again.exit_code != 0
+    assert "already a site" in again.output

@@ -1,0 +1,38 @@
+"""Serving migrates SQLite after a backup, and refuses an out-of-date server database."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storybank import dbtools
+
+
+@pytest.fixture
+def fresh_sqlite_app(make_app, tmp_path):
+    path = tmp_path / "instance" / "fresh.sqlite3"
+    path.parent.mkdir(parents=True)
+    sqlite3.connect(path).close()  # an existing file with no schema: a pending migration
+    return make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}"), path
+
+
+def test_serving_sqlite_backs_up_then_migrates(fresh_sqlite_app):
+    app, _path = fresh_sqlite_app
+    current, head = dbtools.current_and_head(app)
+    assert current is None and head is not None
+    message = dbtools.ensure_schema_for_serving(app)
+    assert f"Migrated the database to {head}" in message
+    backups = list((Path(app.instance_path) / "backups").glob("fresh-*.sqlite3"))
+    assert len(backups) == 1
+    assert dbtools.current_and_head(app) == (head, head)
+    assert dbtools.ensure_schema_for_serving(app) == "The database is up to date."
+
+
+def test_serving_a_server_database_that_is_not_migrated_refuses(fresh_sqlite_app, monkeypatch):
+    app, _ = fresh_sqlite_app
+    monkeypatch.setattr(dbtools, "is_sqlite", lambda app: False)
+    with pytest.raises(SystemExit, match="Run 'storybank db upgrade' first"):
+        dbtools.ensure_schema_for_serving(app)
+    assert dbtools.current_and_head(app)[0] is None

@@ -1,0 +1,204 @@
+"""The pipeline: stages run as jobs, failures are visible and retryable, crashes resume."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from huey import MemoryHuey
+
+from storybank.core.db import utcnow
+from storybank.extensions import db
+from storybank.pipeline import services as pipeline
+from storybank.pipeline.models import Job
+from storybank.pipeline.stages import InvalidTransition
+from storybank.pipeline.stages import StageError
+from storybank.pipeline.stages import move_story
+from storybank.stories.models import Story
+from tests.conftest import post_form
+
+
+def _jobs(story: Story) -> list[Job]:
+    return pipeline.jobs_for_story(story.id)
+
+
+def test_text_story_runs_ingest_and_waits_for_review(factories):
+    story = factories.story(factories.user("reporter"))
+    assert story.status == "in_review"
+    [job] = _jobs(story)
+    assert (job.stage, job.status, job.progress, job.attempts) == ("ingest", "done", 1.0, 1)
+    assert story.word_count == len(story.current_text.body.split())
+
+
+def test_failing_stage_leaves_story_failed_with_its_reason(factories, monkeypatch):
+    def broken(story_id, report_progress):
+        raise StageError("The text could not be read. Submit it again.")
+
+    monkeypatch.setattr("storybank.ingest.services.ingest_story", broken)
+    story = factories.story(factories.user("reporter"))
+    assert story.status == "failed"
+    assert story.failed_stage == "ingest"
+    assert story.failure_reason == "The text could not be read. Submit it again."
+    [job] = _jobs(story)
+    assert job.status == "failed"
+    assert job.error == story.failure_reason
+
+
+def test_unexpected_error_is_shown_without_its_message_or_story_text(
+    factories, monkeypatch, caplog
+):
+    secret = "Dave Hessle rang me on oh seven seven"
+
+    def crashes(story_id, report_progress):
+        raise ValueError(secret)
+
+    monkeypatch.setattr("storybank.ingest.services.ingest_story", crashes)
+    with caplog.at_level(logging.DEBUG):
+        story = factories.story(factories.user("reporter"), text=secret)
+    assert story.status == "failed"
+    assert "ValueError" in story.failure_reason
+    assert secret not in story.failure_reason
+    assert secret not in caplog.text
+
+
+def test_reporter_sees_the_reason_and_retries_a_failed_stage(
+    factories, monkeypatch, client, login_as
+):
+    reporter = factories.user("reporter")
+
+    def broken(story_id, report_progress):
+        raise StageError("The worker ran out of disk space.")
+
+    monkeypatch.setattr("storybank.ingest.services.ingest_story", broken)
+    story = factories.story(reporter)
+    monkeypatch.undo()
+    login_as(reporter)
+    page = client.get(f"/stories/{story.id}").get_data(as_text=True)
+    assert "The worker ran out of disk space." in page
+    assert f"/stories/{story.id}/retry" in page
+    response = post_form(client, f"/stories/{story.id}/retry")
+    assert response.status_code == 302
+    assert story.status == "in_review"
+    assert story.failure_reason is None
+    [job] = _jobs(story)
+    assert (job.status, job.attempts) == ("done", 2)
+
+
+def test_a_job_delivered_twice_runs_once(factories, monkeypatch):
+    calls = []
+    original = pipeline.STAGE_NAMES["ingest"].handler()
+
+    def counting(story_id, report_progress):
+        calls.append(story_id)
+        original(story_id, report_progress)
+
+    monkeypatch.setattr("storybank.ingest.services.ingest_story", counting)
+    story = factories.story(factories.user("reporter"))
+    [job] = _jobs(story)
+    pipeline.run_job(job.id)
+    assert calls == [story.id]
+
+
+def test_queue_messages_carry_the_job_id_and_nothing_else(make_app):
+    app = make_app(QUEUE_IMMEDIATE=False, QUEUE_URL="memory://")
+    queue = app.extensions["storybank_queue"]
+    assert isinstance(queue.huey, MemoryHuey)
+    with app.app_context():
+        from tests.factories import Factories
+
+        factories = Factories(app)
+        marker = "a sentence that must never reach the queue"
+        story = factories.story(factories.user("reporter"), text=marker)
+        assert story.status == "received"
+        [job] = _jobs(story)
+        raw = queue.huey.storage.dequeue()
+        assert marker.encode() not in raw
+        message = queue.huey.serializer.deserialize(raw)
+        assert message.args == (job.id,)
+        assert message.kwargs == {}
+    with pytest.raises(TypeError):
+        queue.enqueue("story text")  # type: ignore[arg-type]
+
+
+def _stuck_job(factories, make_app, worker: str, heartbeat_age: timedelta) -> tuple:
+    app = make_app(QUEUE_IMMEDIATE=False, QUEUE_URL="memory://")
+    ctx = app.app_context()
+    ctx.push()
+    from tests.factories import Factories
+
+    story = Factories(app).story(Factories(app).user("reporter"))
+    [job] = _jobs(story)
+    job.status = "running"
+    job.worker = worker
+    job.attempts = 1
+    job.heartbeat_at = utcnow() - heartbeat_age
+    db.session.commit()
+    app.extensions["storybank_queue"].huey.storage.flush_queue()
+    return app, ctx, story, job
+
+
+def test_job_of_a_dead_worker_on_this_host_is_resumed(make_app, factories):
+    dead = f"{pipeline._HOST}:999999"
+    app, ctx, story, job = _stuck_job(factories, make_app, dead, timedelta(seconds=5))
+    try:
+        assert pipeline.resume_abandoned_jobs() == [job.id]
+        assert app.extensions["storybank_queue"].pending_count() == 1
+        pipeline.run_job(job.id)
+        db.session.refresh(story)
+        assert story.status == "in_review"
+        assert job.attempts == 2
+    finally:
+        ctx.pop()
+
+
+def test_job_of_a_live_worker_elsewhere_is_left_alone_until_its_lease_ends(make_app, factories):
+    app, ctx, _story, job = _stuck_job(factories, make_app, "other-host:123", timedelta(seconds=5))
+    try:
+        assert pipeline.resume_abandoned_jobs() == []
+        job.heartbeat_at = utcnow() - timedelta(seconds=app.config["JOB_LEASE_SECONDS"] + 1)
+        db.session.commit()
+        assert pipeline.resume_abandoned_jobs() == [job.id]
+    finally:
+        ctx.pop()
+
+
+def test_job_that_keeps_killing_its_worker_fails_visibly(make_app, factories):
+    dead = f"{pipeline._HOST}:999999"
+    app, ctx, story, job = _stuck_job(factories, make_app, dead, timedelta(seconds=5))
+    try:
+        job.attempts = app.config["JOB_MAX_ATTEMPTS"]
+        db.session.commit()
+        assert pipeline.resume_abandoned_jobs() == []
+        db.session.refresh(story)
+        assert story.status == "failed"
+        assert "stopped 3 times" in story.failure_reason
+    finally:
+        ctx.pop()
+
+
+def test_waiting_jobs_are_queued_again_when_a_worker_starts(make_app, factories):
+    app = make_app(QUEUE_IMMEDIATE=False, QUEUE_URL="memory://")
+    with app.app_context():
+        from tests.factories import Factories
+
+        story = Factories(app).story(Factories(app).user("reporter"))
+        queue = app.extensions["storybank_queue"]
+        queue.huey.storage.flush_queue()  # as if the queue lost the message
+        [job] = _jobs(story)
+        assert pipeline.resume_abandoned_jobs(requeue_waiting=True) == [job.id]
+        assert queue.pending_count() == 1
+
+
+def test_the_state_machine_refuses_impossible_moves(factories):
+    story = factories.story(factories.user("reporter"))
+    from storybank.stories.models import StoryStatus
+
+    move_story(story, StoryStatus.APPROVED)
+    with pytest.raises(InvalidTransition):
+        move_story(story, StoryStatus.TRANSCRIBING)
+    with pytest.raises(InvalidTransition):
+        move_story(story, StoryStatus.IN_REVIEW)
+    move_story(story, StoryStatus.WITHDRAWN)
+    with pytest.raises(InvalidTransition):
+        move_story(story, StoryStatus.APPROVED)
