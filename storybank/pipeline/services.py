@@ -71,6 +71,16 @@ def jobs_for_story(story_id: int) -> list[Job]:
     return list(db.session.scalars(select(Job).where(Job.story_id == story_id).order_by(Job.id)))
 
 
+def jobs_for_stories(story_ids: list[int]) -> dict[int, list[Job]]:
+    """Return each story's jobs, oldest first, in one query (for lists of stories)."""
+    jobs: dict[int, list[Job]] = {story_id: [] for story_id in story_ids}
+    if story_ids:
+        query = select(Job).where(Job.story_id.in_(story_ids)).order_by(Job.id)
+        for job in db.session.scalars(query):
+            jobs[job.story_id].append(job)
+    return jobs
+
+
 def _claim(job_id: int) -> bool:
     now = utcnow()
     result = db.session.execute(

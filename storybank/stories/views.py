@@ -19,6 +19,7 @@ from wtforms import SelectChoice
 from storybank.accounts.forms import EmptyForm
 from storybank.core.errors import InvalidInput
 from storybank.core.forms import show_error_on_form
+from storybank.pipeline.services import jobs_for_stories
 from storybank.pipeline.services import jobs_for_story
 from storybank.stories import policy
 from storybank.stories import services
@@ -37,7 +38,8 @@ Page = Response | str | tuple[str, int]
 def mine() -> str:
     """The reporter's own stories and their progress."""
     stories = services.list_my_stories(current_user)
-    return render_template("stories/mine.html", stories=stories)
+    jobs = jobs_for_stories([story.id for story in stories])
+    return render_template("stories/mine.html", stories=stories, jobs=jobs)
 
 
 @bp.route("/new", methods=["GET", "POST"])

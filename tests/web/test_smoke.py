@@ -43,3 +43,17 @@ def test_reporter_submits_and_facilitator_approves(client, factories, login_as):
     assert response.status_code == 302
     db.session.refresh(story)
     assert story.status == "approved"
+
+
+def test_my_stories_lists_only_mine_with_each_stage(client, factories, login_as):
+    reporter = factories.user("reporter")
+    other = factories.user("reporter")
+    factories.story(reporter, title="Mine to see")
+    factories.story(other, title="Somebody else's")
+    login_as(reporter)
+    page = client.get("/stories/").get_data(as_text=True)
+    assert "Mine to see" in page
+    assert "Somebody else" not in page
+    assert "In review" in page
+    assert 'class="stage stage-done"' in page
+    assert "Ingest" in page
