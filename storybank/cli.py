@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import secrets
 import signal
@@ -145,6 +146,8 @@ def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
         )
         click.echo(f"Started a job worker (process {worker.pid}).")
     click.echo(f"Storybank is at http://{host}:{port}/  (Ctrl+C stops it)")
+    # A service manager stops us with SIGTERM: leave through `finally` so the worker stops too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="Storybank")
     finally:
@@ -168,6 +171,9 @@ def worker_command(threads: int | None) -> None:
     current, head = current_and_head(app)
     if current != head:
         raise click.ClickException("The database is not migrated. Run 'storybank db upgrade'.")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     resumed = resume_abandoned_jobs(requeue_waiting=True)
     if resumed:
         click.echo(f"Resumed {len(resumed)} job(s) left from before.")

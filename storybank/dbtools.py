@@ -65,7 +65,9 @@ def ensure_schema_for_serving(app: Flask) -> str:
             f"The database is at migration {current or 'none'} but this version of Storybank "
             f"needs {head}. Run 'storybank db upgrade' first, then start it again."
         )
-    with app.app_context():
-        backup = backup_sqlite(app)
+    backup = None
+    if current is not None:  # an unversioned file holds no Storybank data to keep
+        with app.app_context():
+            backup = backup_sqlite(app)
     upgrade_database(app)
     return f"Migrated the database to {head}" + (f" (backup: {backup})." if backup else ".")

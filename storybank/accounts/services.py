@@ -128,8 +128,9 @@ def authenticate(email: str, password: str, remote_addr: str | None = None) -> U
     try:
         email = normalise_email(email)
     except InvalidInput:
-        email = (email or "").strip().lower()[:254]
-    user = db.session.scalar(select(User).where(User.email == email))
+        # Not an email: perhaps a password typed in the wrong box, so it is never logged.
+        email = ""
+    user = db.session.scalar(select(User).where(User.email == email)) if email else None
     if user is None:
         fast = bool(current_app.config.get("FAST_PASSWORD_HASHING"))
         if fast not in _UNKNOWN_USER_HASH:
@@ -145,7 +146,7 @@ def authenticate(email: str, password: str, remote_addr: str | None = None) -> U
             target_type="user",
             target_id=user.id if user else None,
             remote_addr=remote_addr,
-            email=email,
+            email=email or "(not an email address)",
         )
         db.session.commit()
         return None
@@ -261,7 +262,7 @@ def change_role(actor: User, user_id: int, role: str) -> User:
     new_role = parse_role(role)
     if user.role == new_role.value:
         return user
-    if user.role == Role.ADMIN.value and _count_active_admins() <= 1:
+    if user.role == Role.ADMIN.value and user.is_active and _count_active_admins() <= 1:
         raise Conflict("This is the last admin. Make someone else an admin first.")
     old_role = user.role
     user.role = new_role.value

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class NotFound(Exception):
     """The thing does not exist, or the user may not know that it does (always a 404)."""
@@ -12,12 +17,40 @@ class NotAllowed(Exception):
 
 
 class InvalidInput(Exception):
-    """The user gave input that cannot be accepted; the message says what to do."""
+    """The user gave input that cannot be accepted; each message says what to do."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.problems: list[tuple[str | None, str]] = [(field, message)]
+
+    @classmethod
+    def from_problems(cls, problems: list[InvalidInput]) -> InvalidInput:
+        """Combine several problems into one error, so a form can show them all at once."""
+        combined = cls(problems[0].message, problems[0].field)
+        combined.problems = [item for problem in problems for item in problem.problems]
+        return combined
+
+
+class ProblemCollector:
+    """Run checks, keeping every InvalidInput, then raise them together."""
+
+    def __init__(self) -> None:
+        self.problems: list[InvalidInput] = []
+
+    def check(self, check: Callable[[], T]) -> T | None:
+        """Return the check's result, or None after noting its problem."""
+        try:
+            return check()
+        except InvalidInput as problem:
+            self.problems.append(problem)
+            return None
+
+    def raise_if_any(self) -> None:
+        """Raise every noted problem as one InvalidInput."""
+        if self.problems:
+            raise InvalidInput.from_problems(self.problems)
 
 
 class Conflict(Exception):

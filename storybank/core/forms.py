@@ -8,9 +8,10 @@ from storybank.core.errors import InvalidInput
 
 
 def show_error_on_form(form: FlaskForm, error: InvalidInput) -> None:
-    """Attach a service's InvalidInput to the field it names, or to the whole form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors), error.message]
-    else:
-        form.form_errors.append(error.message)
+    """Attach each of a service's problems to the field it names, or to the whole form."""
+    for field_name, message in error.problems:
+        field = getattr(form, field_name, None) if field_name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors), message]
+        else:
+            form.form_errors.append(message)

@@ -70,4 +70,5 @@ class TaskQueue:
 
     def consumer(self, workers: int = 1) -> Consumer:
         """Build a consumer that runs queued jobs in this process."""
-        return self.huey.create_consumer(workers=workers, worker_type="thread")
+        # Poll at least once a second when idle, so a new story starts promptly.
+        return self.huey.create_consumer(workers=workers, worker_type="thread", max_delay=1.0)

@@ -46,8 +46,7 @@ def find_active_markup(text: str) -> str | None:
     return None
 
 
-def clean_story_text(text: str) -> str:
-    """Return the text as plain text: harmless tags stripped, normalised, never active."""
+def _refuse_active_markup(text: str) -> None:
     found = find_active_markup(text)
     if found:
         raise InvalidInput(
@@ -55,11 +54,19 @@ def clean_story_text(text: str) -> str:
             "remove the code and submit again.",
             field="text",
         )
+
+
+def clean_story_text(text: str) -> str:
+    """Return the text as plain text: harmless tags stripped, normalised, never active."""
+    _refuse_active_markup(text)
     if _TAG.search(text):
         # bleach strips the tags and escapes the rest; unescaping gives the plain words back.
         text = html.unescape(bleach.clean(text, tags=set(), attributes={}, strip=True))
+        # Stripping can join pieces into new markup ("<scr<b></b>ipt>"), so check again.
+        _refuse_active_markup(text)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return text.strip()
+    # Control characters (NUL, form feeds from word processors) are not words: drop them.
+    return _CONTROL.sub("", text).strip()
 
 
 def decode_text_upload(data: bytes) -> str:

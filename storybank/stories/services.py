@@ -19,6 +19,7 @@ from storybank.core.db import utcnow
 from storybank.core.errors import InvalidInput
 from storybank.core.errors import NotAllowed
 from storybank.core.errors import NotFound
+from storybank.core.errors import ProblemCollector
 from storybank.core.sanitise import clean_story_text
 from storybank.core.sanitise import decode_text_upload
 from storybank.extensions import db
@@ -119,6 +120,15 @@ def _story_text_from(draft: StoryDraft) -> str:
     return text
 
 
+def _check_choices(draft: StoryDraft) -> None:
+    problems = ProblemCollector()
+    if draft.story_type not in {t.value for t in StoryType}:
+        problems.problems.append(InvalidInput("Choose a story type.", field="story_type"))
+    if draft.voice not in {v.value for v in Voice}:
+        problems.problems.append(InvalidInput("Choose whose voice the story is in.", field="voice"))
+    problems.raise_if_any()
+
+
 def _active_site(site_id: int | None) -> Site:
     site = db.session.get(Site, site_id) if site_id else None
     if site is None or not site.is_active:
@@ -147,17 +157,19 @@ def submit_text_story(actor: User, draft: StoryDraft) -> Story:
     existing = _existing_submission(actor.id, key)
     if existing is not None:
         return existing
-    _check_consent(draft.consent)
-    title = _required(draft.title, "title", "a title", 200)
-    pseudonym = _required(
-        draft.storyteller_pseudonym, "storyteller_pseudonym", "the storyteller's pseudonym", 80
+    problems = ProblemCollector()
+    problems.check(lambda: _check_consent(draft.consent))
+    title = problems.check(lambda: _required(draft.title, "title", "a title", 200))
+    pseudonym = problems.check(
+        lambda: _required(
+            draft.storyteller_pseudonym, "storyteller_pseudonym", "the storyteller's pseudonym", 80
+        )
     )
-    if draft.story_type not in {t.value for t in StoryType}:
-        raise InvalidInput("Choose a story type.", field="story_type")
-    if draft.voice not in {v.value for v in Voice}:
-        raise InvalidInput("Choose whose voice the story is in.", field="voice")
-    site = _active_site(draft.site_id)
-    text = _story_text_from(draft)
+    problems.check(lambda: _check_choices(draft))
+    site = problems.check(lambda: _active_site(draft.site_id))
+    text = problems.check(lambda: _story_text_from(draft))
+    problems.raise_if_any()
+    assert title and pseudonym and site and text
 
     story = Story(
         reporter_id=actor.id,
@@ -306,6 +318,14 @@ def return_story(actor: User, story_id: int, note: str) -> Story:
     )
     db.session.commit()
     return story
+
+
+def open_correction(actor: User, story_id: int, remote_addr: str | None = None) -> StoryText:
+    """Return the text a reporter corrects for a story sent back to them (audited)."""
+    story = get_story(actor, story_id)
+    if not policy.can_resubmit(actor, story):
+        raise NotAllowed("This story is not waiting for your changes.")
+    return read_original_text(actor, story_id, remote_addr)
 
 
 def resubmit_story(actor: User, story_id: int, text: str) -> Story:

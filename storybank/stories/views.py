@@ -123,11 +123,9 @@ def retry(story_id: int) -> Response:
 @login_required
 def resubmit(story_id: int) -> Page:
     """Correct a story that review sent back, and send it again."""
-    story = services.get_story(current_user, story_id)
     form = ResubmitForm()
     if request.method == "GET":
-        text = services.read_original_text(current_user, story_id, request.remote_addr)
-        form.text.data = text.body
+        form.text.data = services.open_correction(current_user, story_id, request.remote_addr).body
     elif form.validate_on_submit():
         try:
             services.resubmit_story(current_user, story_id, form.text.data or "")
@@ -136,6 +134,7 @@ def resubmit(story_id: int) -> Page:
         else:
             flash("Thank you. The corrected story is on its way to review again.")
             return redirect(url_for("stories.detail", story_id=story_id))
+    story = services.get_story(current_user, story_id)
     return render_template("stories/resubmit.html", story=story, form=form)
 
 
