@@ -7,6 +7,7 @@ from storybank.pipeline.models import Job
 from storybank.stories.models import ConsentRecord
 from storybank.stories.models import Site
 from storybank.stories.models import Story
+from storybank.stories.models import StoryAudio
 from storybank.stories.models import StoryText
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Job",
     "Site",
     "Story",
+    "StoryAudio",
     "StoryText",
     "User",
 ]

@@ -16,7 +16,7 @@ from storybank.stories.models import Story
 from storybank.stories.services import ConsentAnswers
 from storybank.stories.services import StoryDraft
 from storybank.stories.services import create_site
-from storybank.stories.services import submit_text_story
+from storybank.stories.services import submit_story
 
 _counter = itertools.count(1)
 
@@ -75,7 +75,7 @@ class Factories:
 
     def story(self, reporter: User, status: str | None = None, **overrides: object) -> Story:
         """Submit a story through the real service, then optionally force a status."""
-        story = submit_text_story(reporter, self.draft(**overrides))
+        story = submit_story(reporter, self.draft(**overrides))
         if status is not None:
             db.session.refresh(story)
             story.status = status

@@ -29,6 +29,7 @@ class AuditAction(enum.StrEnum):
     STORY_APPROVED = "story_approved"
     STORY_RETURNED = "story_returned"
     STORY_RESUBMITTED = "story_resubmitted"
+    STORY_CORRECTED = "story_corrected"
     STAGE_RETRIED = "stage_retried"
     USER_CREATED = "user_created"
     USER_ROLE_CHANGED = "user_role_changed"

@@ -19,16 +19,17 @@ class NotAllowed(Exception):
 class InvalidInput(Exception):
     """The user gave input that cannot be accepted; each message says what to do."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.status = status  # the HTTP status a form answers with (413 for too large)
         self.problems: list[tuple[str | None, str]] = [(field, message)]
 
     @classmethod
     def from_problems(cls, problems: list[InvalidInput]) -> InvalidInput:
         """Combine several problems into one error, so a form can show them all at once."""
-        combined = cls(problems[0].message, problems[0].field)
+        combined = cls(problems[0].message, problems[0].field, max(p.status for p in problems))
         combined.problems = [item for problem in problems for item in problem.problems]
         return combined
 

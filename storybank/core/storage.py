@@ -44,6 +44,10 @@ class Storage(Protocol):
         """Open a stored file for reading."""
         ...
 
+    def direct_path(self, key: str) -> Path | None:
+        """Return the file's own path if it is on this machine (for ranged replies), else None."""
+        ...
+
     def delete(self, key: str) -> None:
         """Delete a stored file if it exists."""
         ...
@@ -105,6 +109,9 @@ class LocalStorage:
     def open(self, key: str) -> BinaryIO:
         return self._path(key).open("rb")
 
+    def direct_path(self, key: str) -> Path | None:
+        return self._path(key)
+
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._path(key).unlink()
@@ -148,6 +155,9 @@ class S3Storage:
         self.client.download_fileobj(self.bucket, self._key(key), spool)
         spool.seek(0)
         return spool
+
+    def direct_path(self, key: str) -> Path | None:
+        return None
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))

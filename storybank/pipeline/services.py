@@ -66,6 +66,15 @@ def start_pipeline(story: Story, after_stage: str | None = None) -> None:
     _enqueue_after_commit([job.id])
 
 
+def rerun_after_text_change(story: Story) -> None:
+    """Run the stages that depend on the text again, on its newest version. Commits.
+
+    A written story starts again from ingest (which checks the new version); a recording is not
+    transcribed again, so the stages after transcription run on the corrected transcript.
+    """
+    start_pipeline(story, after_stage="transcribe" if story.is_audio else None)
+
+
 def jobs_for_story(story_id: int) -> list[Job]:
     """Return the story's jobs, oldest first (the story page shows them)."""
     return list(db.session.scalars(select(Job).where(Job.story_id == story_id).order_by(Job.id)))

@@ -42,8 +42,18 @@ class Stage:
         return getattr(importlib.import_module(module_name), function_name)
 
 
+def _is_audio(story: Story) -> bool:
+    return story.source_kind == "audio"
+
+
 STAGES: tuple[Stage, ...] = (
     Stage("ingest", StoryStatus.RECEIVED, "storybank.ingest.services:ingest_story"),
+    Stage(
+        "transcribe",
+        StoryStatus.TRANSCRIBING,
+        "storybank.transcribe.services:transcribe_story",
+        applies_to=_is_audio,
+    ),
 )
 
 STAGE_NAMES = {stage.name: stage for stage in STAGES}
@@ -59,7 +69,8 @@ _WORKING = {
 ALLOWED_TRANSITIONS: dict[StoryStatus, set[StoryStatus]] = {
     **{status: _WORKING | {StoryStatus.IN_REVIEW, StoryStatus.FAILED} for status in _WORKING},
     StoryStatus.FAILED: set(_WORKING),
-    StoryStatus.IN_REVIEW: {StoryStatus.APPROVED, StoryStatus.RETURNED},
+    # A correction during review runs the stages after transcription again.
+    StoryStatus.IN_REVIEW: _WORKING | {StoryStatus.APPROVED, StoryStatus.RETURNED},
     StoryStatus.RETURNED: set(_WORKING),
     StoryStatus.APPROVED: set(),
     StoryStatus.WITHDRAWN: set(),

@@ -64,3 +64,103 @@ function pollProgress(section) {
 document.addEventListener("DOMContentLoaded", () => {
   for (const section of document.querySelectorAll("[data-progress-url]")) pollProgress(section);
 });
+
+// The transcript follows the audio: tap a word to jump there; the spoken line is highlighted.
+function linkTranscript(player) {
+  const audio = player.querySelector("[data-audio]");
+  const transcript = document.querySelector("[data-transcript]");
+  if (!audio || !transcript) return;
+  const segments = Array.from(transcript.querySelectorAll(".segment[data-start]"));
+  const words = Array.from(transcript.querySelectorAll(".word[data-start]"));
+  let currentSegment = null;
+  let currentWord = null;
+  const seek = (element) => {
+    audio.currentTime = Number(element.dataset.start);
+    audio.play().catch(() => {});
+  };
+  transcript.addEventListener("click", (event) => {
+    const target = event.target.closest("[data-start]");
+    if (target) seek(target);
+  });
+  transcript.addEventListener("keydown", (event) => {
+    if ((event.key === "Enter" || event.key === " ") && event.target.matches(".word[data-start]")) {
+      event.preventDefault();
+      seek(event.target);
+    }
+  });
+  const find = (items, time) => {
+    let low = 0;
+    let high = items.length - 1;
+    let found = null;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (Number(items[middle].dataset.start) <= time) { found = items[middle]; low = middle + 1; } else { high = middle - 1; }
+    }
+    return found && time <= Number(found.dataset.end) + 0.5 ? found : null;
+  };
+  audio.addEventListener("timeupdate", () => {
+    const time = audio.currentTime;
+    const segment = find(segments, time);
+    if (segment !== currentSegment) {
+      if (currentSegment) currentSegment.classList.remove("playing");
+      if (segment) {
+        segment.classList.add("playing");
+        if (!audio.paused) segment.scrollIntoView({ block: "nearest", behavior: "smooth" });
+      }
+      currentSegment = segment;
+    }
+    const word = find(words, time);
+    if (word !== currentWord) {
+      if (currentWord) currentWord.classList.remove("current");
+      if (word) word.classList.add("current");
+      currentWord = word;
+    }
+  });
+}
+
+// Large uploads show how far they have got, instead of a page that seems stuck.
+function showUploadProgress(form) {
+  form.addEventListener("submit", (event) => {
+    const file = form.querySelector("input[type=file][name=audio_file]");
+    if (!file || !file.files.length || typeof XMLHttpRequest === "undefined") return;
+    event.preventDefault();
+    const box = document.createElement("div");
+    box.className = "upload-progress";
+    box.setAttribute("role", "status");
+    const label = document.createElement("p");
+    label.textContent = "Uploading the recording… keep this page open.";
+    const bar = document.createElement("progress");
+    bar.max = 1;
+    bar.value = 0;
+    box.append(label, bar);
+    form.append(box);
+    const request = new XMLHttpRequest();
+    request.open("POST", form.action || window.location.href);
+    request.upload.addEventListener("progress", (progress) => {
+      if (progress.lengthComputable) {
+        bar.value = progress.loaded / progress.total;
+        label.textContent = `Uploading the recording… ${Math.round(bar.value * 100)}%`;
+      }
+    });
+    request.addEventListener("load", () => {
+      if (request.responseURL && request.responseURL !== window.location.href && request.status < 400) {
+        window.location.assign(request.responseURL);
+      } else {
+        document.open();
+        document.write(request.responseText);
+        document.close();
+      }
+    });
+    request.addEventListener("error", () => {
+      label.textContent = "The upload failed: the connection dropped. Nothing was saved. Try again on a better connection.";
+      for (const button of form.querySelectorAll("button[type=submit]")) { button.disabled = false; button.textContent = "Submit the story"; }
+      form.dataset.sent = "";
+    });
+    request.send(new FormData(form));
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const player of document.querySelectorAll("[data-player]")) linkTranscript(player);
+  for (const form of document.querySelectorAll("form[data-upload-progress]")) showUploadProgress(form);
+});

@@ -18,6 +18,7 @@ from wtforms.validators import Optional
 
 from storybank.stories.models import VOICE_LABELS
 from storybank.stories.models import StoryType
+from storybank.stories.services import AudioUpload
 from storybank.stories.services import ConsentAnswers
 from storybank.stories.services import StoryDraft
 
@@ -43,6 +44,7 @@ class NewStoryForm(FlaskForm):
     consent_given_on = DateField(
         "Date consent was given", default=date.today, validators=[Optional()]
     )
+    audio_file = FileField("Upload the recording")
     text = TextAreaField("Type or paste the story")
     text_file = FileField("…or upload it as a .txt file")
     submission_key = HiddenField()
@@ -51,6 +53,12 @@ class NewStoryForm(FlaskForm):
         """Return the form's answers as the service's input."""
         upload = self.text_file.data
         file_bytes = upload.read() if upload and getattr(upload, "filename", "") else None
+        recording = self.audio_file.data
+        audio = (
+            AudioUpload(stream=recording.stream, filename=recording.filename or "")
+            if recording and getattr(recording, "filename", "")
+            else None
+        )
         return StoryDraft(
             title=self.title.data or "",
             story_type=self.story_type.data or "",
@@ -68,6 +76,7 @@ class NewStoryForm(FlaskForm):
             submission_key=self.submission_key.data or "",
             text=self.text.data or "",
             text_file=file_bytes or None,
+            audio=audio,
         )
 
 
@@ -81,3 +90,9 @@ class ResubmitForm(FlaskForm):
     """The reporter's corrected text."""
 
     text = TextAreaField("Corrected story")
+
+
+class CorrectionForm(FlaskForm):
+    """A corrected transcript (one line per segment)."""
+
+    text = TextAreaField("Corrected transcript")

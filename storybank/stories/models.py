@@ -5,7 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import JSON
+from sqlalchemy import BigInteger
 from sqlalchemy import Date
 from sqlalchemy import ForeignKey
 from sqlalchemy import String
@@ -116,6 +119,13 @@ class Story(db.Model):
     consents: Mapped[list[ConsentRecord]] = relationship(
         back_populates="story", order_by="ConsentRecord.id", cascade="all, delete-orphan"
     )
+    audio: Mapped[StoryAudio | None] = relationship(
+        back_populates="story", cascade="all, delete-orphan", uselist=False
+    )
+
+    @property
+    def is_audio(self) -> bool:
+        return self.source_kind == "audio"
 
     @property
     def current_consent(self) -> ConsentRecord | None:
@@ -150,8 +160,32 @@ class StoryText(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # For transcripts: each word's character span in `body` and its time in the audio (see
+    # storybank.transcribe.timing). Lines of `body` are the transcript's segments.
+    timings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     story: Mapped[Story] = relationship(back_populates="texts")
+
+
+class StoryAudio(db.Model):
+    """A story's recording: the original as uploaded, and the canonical copy for the model."""
+
+    __tablename__ = "story_audio"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), unique=True)
+    original_key: Mapped[str] = mapped_column(String(200))
+    original_sha256: Mapped[str] = mapped_column(String(64))
+    original_size: Mapped[int] = mapped_column(BigInteger)
+    container: Mapped[str] = mapped_column(String(60))
+    codec: Mapped[str] = mapped_column(String(40))
+    duration: Mapped[float] = mapped_column()
+    sample_rate: Mapped[int] = mapped_column()
+    channels: Mapped[int] = mapped_column()
+    canonical_key: Mapped[str | None] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    story: Mapped[Story] = relationship(back_populates="audio")
 
 
 class ConsentRecord(db.Model):

@@ -74,3 +74,12 @@ def can_list_review_queue(actor: Actor | None) -> bool:
 def can_list_approved(actor: Actor | None) -> bool:
     """Facilitators, researchers and admins browse approved stories."""
     return has_role(actor, Role.FACILITATOR, Role.RESEARCHER, Role.ADMIN)
+
+
+def can_correct_text(actor: Actor | None, story: Story) -> bool:
+    """The reporter corrects their story in review or when sent back; reviewers in review."""
+    if actor is None:
+        return False
+    if story.status == StoryStatus.IN_REVIEW.value:
+        return _is_own(actor, story) or has_role(actor, Role.FACILITATOR, Role.ADMIN)
+    return story.status == StoryStatus.RETURNED.value and _is_own(actor, story)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import select
@@ -22,7 +24,12 @@ from storybank.core.errors import NotFound
 from storybank.core.errors import ProblemCollector
 from storybank.core.sanitise import clean_story_text
 from storybank.core.sanitise import decode_text_upload
+from storybank.core.storage import Storage
+from storybank.core.storage import StorageTooLarge
 from storybank.extensions import db
+from storybank.ingest.audio import AudioRejected
+from storybank.ingest.audio import probe_audio
+from storybank.pipeline.services import rerun_after_text_change
 from storybank.pipeline.services import retry_failed_stage
 from storybank.pipeline.services import start_pipeline
 from storybank.pipeline.stages import move_story
@@ -30,10 +37,14 @@ from storybank.stories import policy
 from storybank.stories.models import ConsentRecord
 from storybank.stories.models import Site
 from storybank.stories.models import Story
+from storybank.stories.models import StoryAudio
 from storybank.stories.models import StoryStatus
 from storybank.stories.models import StoryText
 from storybank.stories.models import StoryType
 from storybank.stories.models import Voice
+from storybank.transcribe.timing import TimedLine
+from storybank.transcribe.timing import carry_timings
+from storybank.transcribe.timing import timed_lines
 
 
 @dataclass
@@ -49,6 +60,14 @@ class ConsentAnswers:
 
 
 @dataclass
+class AudioUpload:
+    """A recording as it arrives: a stream to read once, and the name the phone gave it."""
+
+    stream: BinaryIO
+    filename: str = ""
+
+
+@dataclass
 class StoryDraft:
     """Everything the new-story form gathers, before any of it is trusted."""
 
@@ -61,6 +80,7 @@ class StoryDraft:
     submission_key: str
     text: str = ""
     text_file: bytes | None = None
+    audio: AudioUpload | None = None
 
 
 def _required(value: str, field: str, what: str, limit: int) -> str:
@@ -142,12 +162,13 @@ def _existing_submission(reporter_id: int, key: str) -> Story | None:
     )
 
 
-def submit_text_story(actor: User, draft: StoryDraft) -> Story:
-    """Save a new text story with its consent, then start its pipeline.
+def submit_story(actor: User, draft: StoryDraft) -> Story:
+    """Save a new story (text, or an audio recording) with its consent, then start its pipeline.
 
-    Everything is checked before anything is written, and the story, its text and its consent
-    are saved in one transaction, so a refused submission leaves nothing behind. The same
-    submission key twice (a double click) gives back the first story.
+    The form's answers are checked before anything is written. A recording is streamed into
+    storage with its SHA-256 and judged by its content; then the story, its text or recording
+    and its consent are saved in one transaction, so a refused submission leaves nothing behind.
+    The same submission key twice (a double click) gives back the first story.
     """
     if not policy.can_create_story(actor):
         raise NotAllowed("Only reporters submit stories.")
@@ -167,9 +188,19 @@ def submit_text_story(actor: User, draft: StoryDraft) -> Story:
     )
     problems.check(lambda: _check_choices(draft))
     site = problems.check(lambda: _active_site(draft.site_id))
-    text = problems.check(lambda: _story_text_from(draft))
+    has_audio = draft.audio is not None
+    if has_audio and ((draft.text or "").strip() or draft.text_file):
+        problems.problems.append(
+            InvalidInput(
+                "Send either a recording or a written story, not both. Add the other as a "
+                "separate story.",
+                field="audio_file",
+            )
+        )
+    text = None if has_audio else problems.check(lambda: _story_text_from(draft))
     problems.raise_if_any()
-    assert title and pseudonym and site and text
+    assert title and pseudonym and site and (text or has_audio)
+    audio = _save_recording(draft.audio) if draft.audio is not None else None
 
     story = Story(
         reporter_id=actor.id,
@@ -178,11 +209,15 @@ def submit_text_story(actor: User, draft: StoryDraft) -> Story:
         story_type=draft.story_type,
         voice=draft.voice,
         storyteller_pseudonym=pseudonym,
-        source_kind="text",
+        source_kind="audio" if audio else "text",
         status=StoryStatus.RECEIVED.value,
         submission_key=key,
     )
-    story.texts.append(_text_version(text, version=1, origin="submitted", author=actor))
+    if audio is not None:
+        story.audio = audio
+    else:
+        assert text is not None
+        story.texts.append(_text_version(text, version=1, origin="submitted", author=actor))
     story.consents.append(_consent_record(draft.consent, actor))
     db.session.add(story)
     try:
@@ -192,6 +227,8 @@ def submit_text_story(actor: User, draft: StoryDraft) -> Story:
         existing = _existing_submission(actor.id, key)
         if existing is None:
             raise
+        if audio is not None:
+            _storage().delete(audio.original_key)
         return existing
     record_event(
         AuditAction.STORY_SUBMITTED, actor_id=actor.id, target_type="story", target_id=story.id
@@ -199,6 +236,47 @@ def submit_text_story(actor: User, draft: StoryDraft) -> Story:
     db.session.commit()
     start_pipeline(story)
     return story
+
+
+def _storage() -> Storage:
+    return current_app.extensions["storybank_storage"]
+
+
+def _save_recording(upload: AudioUpload) -> StoryAudio:
+    """Stream the upload into storage first, then judge it by its content."""
+    limit = current_app.config["MAX_AUDIO_BYTES"]
+    key = f"audio/{uuid.uuid4().hex}/original"
+    storage = _storage()
+    try:
+        stored = storage.save_stream(key, upload.stream, max_bytes=limit)
+    except StorageTooLarge as error:
+        raise InvalidInput(
+            f"The recording is larger than the {limit // (1024 * 1024)} MB limit. Split it into "
+            "parts, or ask an admin to raise the limit.",
+            field="audio_file",
+            status=413,
+        ) from error
+    try:
+        if stored.size == 0:
+            raise AudioRejected("The file is empty (0 bytes). Upload the recording again.")
+        with storage.local_path(key) as path:
+            probe = probe_audio(path, max_seconds=current_app.config["MAX_AUDIO_SECONDS"])
+    except AudioRejected as error:
+        storage.delete(key)
+        raise InvalidInput(error.message, field="audio_file") from error
+    except BaseException:
+        storage.delete(key)
+        raise
+    return StoryAudio(
+        original_key=key,
+        original_sha256=stored.sha256,
+        original_size=stored.size,
+        container=probe.format_name[:60],
+        codec=probe.codec[:40],
+        duration=probe.duration,
+        sample_rate=probe.sample_rate,
+        channels=probe.channels,
+    )
 
 
 def _text_version(text: str, *, version: int, origin: str, author: User | None) -> StoryText:
@@ -349,7 +427,7 @@ def resubmit_story(actor: User, story_id: int, text: str) -> Story:
         version=version,
     )
     db.session.commit()
-    start_pipeline(story)
+    rerun_after_text_change(story)
     return story
 
 
@@ -406,3 +484,98 @@ def released_text(actor: User | None, story: Story) -> str | None:
     """
     get_story(actor, story.id)
     return None
+
+
+def read_transcript(
+    actor: User, story_id: int, remote_addr: str | None = None
+) -> tuple[Story, StoryText, list[TimedLine]]:
+    """Return the original transcript laid out in timed lines (an audited view of the original)."""
+    text = read_original_text(actor, story_id, remote_addr)
+    return text.story, text, timed_lines(text.body, text.timings)
+
+
+def correct_story_text(actor: User, story_id: int, new_text: str) -> StoryText:
+    """Keep a person's correction as a new version, carry word timings, and rerun later stages.
+
+    Words the correction left alone keep their exact timings.
+    """
+    story = get_story(actor, story_id)
+    if not policy.can_correct_text(actor, story):
+        raise NotAllowed("This story's text cannot be corrected now.")
+    current = story.current_text
+    if current is None:
+        raise NotAllowed("This story has no text to correct yet.")
+    limit = current_app.config["MAX_TEXT_BYTES"]
+    if len((new_text or "").encode("utf-8")) > limit:
+        raise InvalidInput(f"The text is longer than the {limit // 1000} KB limit.", "text")
+    cleaned = clean_story_text(new_text or "")
+    if not cleaned:
+        raise InvalidInput("The text is empty. Undo your changes, or write what was said.", "text")
+    if cleaned == current.body:
+        return current
+    version = _text_version(cleaned, version=current.version + 1, origin="correction", author=actor)
+    if current.timings is not None:
+        version.timings = carry_timings(current.body, current.timings, cleaned)
+    story.texts.append(version)
+    record_event(
+        AuditAction.STORY_CORRECTED,
+        actor_id=actor.id,
+        target_type="story",
+        target_id=story.id,
+        version=version.version,
+    )
+    db.session.commit()
+    rerun_after_text_change(story)
+    return version
+
+
+AUDIO_MIMETYPES = {
+    "mp3": "audio/mpeg",
+    "ogg": "audio/ogg",
+    "matroska,webm": "audio/webm",
+    "wav": "audio/wav",
+    "flac": "audio/flac",
+    "mov,mp4,m4a,3gp,3g2,mj2": "audio/mp4",
+}
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    """A recording to send: its storage key and its type."""
+
+    key: str
+    mimetype: str
+
+
+def open_original_audio(
+    actor: User,
+    story_id: int,
+    variant: str = "original",
+    remote_addr: str | None = None,
+    audit: bool = True,
+) -> AudioFile:
+    """Return the unredacted recording (or its canonical WAV) for those who may hear it.
+
+    Players fetch a recording in many ranges; the view audits the first request of a play.
+    """
+    story = get_story(actor, story_id)
+    if not policy.can_see_original(actor, story) or story.audio is None:
+        raise NotFound
+    audio = story.audio
+    if variant == "canonical":
+        if not audio.canonical_key:
+            raise NotFound
+        key, mimetype = audio.canonical_key, "audio/wav"
+    else:
+        key, mimetype = audio.original_key, AUDIO_MIMETYPES.get(audio.container, "audio/mpeg")
+    if audit:
+        record_event(
+            AuditAction.VIEW_ORIGINAL,
+            actor_id=actor.id,
+            target_type="story",
+            target_id=story.id,
+            remote_addr=remote_addr,
+            what=f"audio-{variant}",
+        )
+        db.session.commit()
+    return AudioFile(key=key, mimetype=mimetype)

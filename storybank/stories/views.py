@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint
+from flask import current_app
 from flask import flash
 from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import send_file
 from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
@@ -23,6 +25,7 @@ from storybank.pipeline.services import jobs_for_stories
 from storybank.pipeline.services import jobs_for_story
 from storybank.stories import policy
 from storybank.stories import services
+from storybank.stories.forms import CorrectionForm
 from storybank.stories.forms import NewStoryForm
 from storybank.stories.forms import ResubmitForm
 from storybank.stories.forms import ReturnForm
@@ -56,12 +59,12 @@ def new() -> Page:
         form.submission_key.data = secrets.token_urlsafe(24)
     elif form.validate_on_submit():
         try:
-            story = services.submit_text_story(current_user, form.to_draft())
+            story = services.submit_story(current_user, form.to_draft())
         except InvalidInput as error:
             show_error_on_form(form, error)
-        else:
-            flash("Thank you. The story is saved and on its way through the pipeline.")
-            return redirect(url_for("stories.detail", story_id=story.id))
+            return render_template("stories/new.html", form=form), error.status
+        flash("Thank you. The story is saved and on its way through the pipeline.")
+        return redirect(url_for("stories.detail", story_id=story.id))
     status = 400 if request.method == "POST" else 200
     return render_template("stories/new.html", form=form), status
 
@@ -108,6 +111,48 @@ def original(story_id: int) -> str:
     text = services.read_original_text(current_user, story_id, request.remote_addr)
     story = services.get_story(current_user, story_id)
     return render_template("stories/original.html", story=story, text=text)
+
+
+@bp.route("/<int:story_id>/transcript", methods=["GET", "POST"])
+@login_required
+def transcript(story_id: int) -> Page:
+    """The recording and its transcript, linked; correct the text here (audited view)."""
+    form = CorrectionForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.correct_story_text(current_user, story_id, form.text.data or "")
+        except InvalidInput as error:
+            show_error_on_form(form, error)
+        else:
+            flash("Your correction is saved as a new version.")
+            return redirect(url_for("stories.transcript", story_id=story_id))
+    story, text, lines = services.read_transcript(current_user, story_id, request.remote_addr)
+    if not form.text.data:
+        form.text.data = text.body
+    return render_template(
+        "stories/transcript.html",
+        story=story,
+        text=text,
+        lines=lines,
+        form=form,
+        can_correct=policy.can_correct_text(current_user, story),
+    )
+
+
+@bp.route("/<int:story_id>/audio/<any(original, canonical):variant>")
+@login_required
+def audio(story_id: int, variant: str) -> Response:
+    """Stream the recording with range support; the first request of a play is audited."""
+    range_header = request.headers.get("Range", "")
+    first_request = not range_header or range_header.replace(" ", "") in {"bytes=0-", ""}
+    found = services.open_original_audio(
+        current_user, story_id, variant, request.remote_addr, audit=first_request
+    )
+    storage = current_app.extensions["storybank_storage"]
+    source = storage.direct_path(found.key) or storage.open(found.key)
+    response = send_file(source, mimetype=found.mimetype, conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/<int:story_id>/retry", methods=["POST"])

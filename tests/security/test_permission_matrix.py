@@ -540,7 +540,7 @@ def test_list_services_refuse_roles_they_are_not_for(world, role):
 @pytest.mark.parametrize("role", [FACILITATOR, RESEARCHER, ADMIN])
 def test_submit_service_refuses_everyone_but_reporters(world, role):
     with pytest.raises(NotAllowed):
-        services.submit_text_story(world.people[role], world.factories.draft(world.site))
+        services.submit_story(world.people[role], world.factories.draft(world.site))
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count(Story.id))) == 0
 
