@@ -67,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from storybank.accounts.views import bp as auth_bp
     from storybank.admin.views import bp as admin_bp
+    from storybank.anonymise.views import bp as anonymise_bp
     from storybank.core.web import init_app as init_web
     from storybank.stories.views import bp as stories_bp
     from storybank.stories.views import review_bp
@@ -75,4 +76,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(stories_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(anonymise_bp)
     init_web(app)

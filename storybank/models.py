@@ -1,6 +1,9 @@
 """Import every model so that the metadata is complete (Alembic and tests use it)."""
 
 from storybank.accounts.models import AuthSession
+from storybank.anonymise.models import Anonymisation
+from storybank.anonymise.models import IdentifierListEntry
+from storybank.anonymise.models import Redaction
 from storybank.accounts.models import User
 from storybank.core.audit import AuditEvent
 from storybank.pipeline.models import Job
@@ -11,6 +14,9 @@ from storybank.stories.models import StoryAudio
 from storybank.stories.models import StoryText
 
 __all__ = [
+    "Anonymisation",
+    "IdentifierListEntry",
+    "Redaction",
     "AuditEvent",
     "AuthSession",
     "ConsentRecord",

@@ -9,7 +9,10 @@ from datetime import date
 from flask import Flask
 
 from storybank.accounts.models import User
+from storybank.anonymise.models import Anonymisation
+from storybank.anonymise.models import Redaction
 from storybank.accounts.services import create_user
+from storybank.core.db import utcnow
 from storybank.extensions import db
 from storybank.stories.models import Site
 from storybank.stories.models import Story
@@ -73,12 +76,39 @@ class Factories:
         fields.update(overrides)
         return StoryDraft(**fields)  # type: ignore[arg-type]
 
-    def story(self, reporter: User, status: str | None = None, **overrides: object) -> Story:
-        """Submit a story through the real service, then optionally force a status."""
+    def story(
+        self,
+        reporter: User,
+        status: str | None = None,
+        signed_off: bool = True,
+        **overrides: object,
+    ) -> Story:
+        """Submit a story through the real service, then optionally force a status.
+
+        Its proposed redactions are signed off as they stand unless `signed_off` is False, so
+        that tests about other things can approve it.
+        """
         story = submit_story(reporter, self.draft(**overrides))
+        if signed_off:
+            self.sign_off(story)
         if status is not None:
             db.session.refresh(story)
             story.status = status
             db.session.commit()
         db.session.refresh(story)
         return story
+
+    def sign_off(self, story: Story) -> None:
+        """Mark the story's anonymisation signed off (what a reviewer's sign-off records)."""
+        anonymisation = db.session.scalar(
+            db.select(Anonymisation).where(Anonymisation.story_id == story.id)
+        )
+        if anonymisation is None:
+            return
+        for redaction in db.session.scalars(
+            db.select(Redaction).where(Redaction.story_id == story.id)
+        ):
+            if redaction.status == "proposed":
+                redaction.status = "accepted"
+        anonymisation.signed_off_at = utcnow()
+        db.session.commit()

@@ -30,6 +30,11 @@ class AuditAction(enum.StrEnum):
     STORY_RETURNED = "story_returned"
     STORY_RESUBMITTED = "story_resubmitted"
     STORY_CORRECTED = "story_corrected"
+    REDACTION_ACCEPTED = "redaction_accepted"
+    REDACTION_REJECTED = "redaction_rejected"
+    REDACTION_ADDED = "redaction_added"
+    ANONYMISATION_SIGNED_OFF = "anonymisation_signed_off"
+    IDENTIFIER_LIST_CHANGED = "identifier_list_changed"
     STAGE_RETRIED = "stage_retried"
     USER_CREATED = "user_created"
     USER_ROLE_CHANGED = "user_role_changed"
@@ -42,7 +47,20 @@ class AuditAction(enum.StrEnum):
 # Keys a details mapping may carry. Anything else is dropped, so that story text, notes or
 # names can never reach the log by accident.
 ALLOWED_DETAIL_KEYS = frozenset(
-    {"email", "role", "old_role", "new_role", "stage", "status", "reason_code", "version", "what"}
+    {
+        "email",
+        "role",
+        "old_role",
+        "new_role",
+        "stage",
+        "status",
+        "reason_code",
+        "version",
+        "what",
+        "label",
+        "redaction",
+        "count",
+    }
 )
 
 

@@ -54,6 +54,7 @@ STAGES: tuple[Stage, ...] = (
         "storybank.transcribe.services:transcribe_story",
         applies_to=_is_audio,
     ),
+    Stage("anonymise", StoryStatus.ANONYMISING, "storybank.anonymise.services:anonymise_story"),
 )
 
 STAGE_NAMES = {stage.name: stage for stage in STAGES}

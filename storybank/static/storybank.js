@@ -164,3 +164,42 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const player of document.querySelectorAll("[data-player]")) linkTranscript(player);
   for (const form of document.querySelectorAll("form[data-upload-progress]")) showUploadProgress(form);
 });
+
+// Selecting words in the story fills the "hide these words" form with their offsets.
+function offsetIn(root, node, offset) {
+  let element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+  while (element && element !== root && !element.hasAttribute("data-offset")) element = element.parentElement;
+  if (!element || element === root) return null;
+  // Offsets count characters of the story only, so a placeholder's <sup> is skipped.
+  let count = 0;
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const text = walker.currentNode;
+    if (text.parentElement.closest("sup")) continue;
+    if (text === node) return Number(element.dataset.offset) + count + offset;
+    count += text.data.length;
+  }
+  return Number(element.dataset.offset) + count;
+}
+
+function linkRedactionSelection(root) {
+  const form = document.querySelector("[data-add-redaction]");
+  if (!form) return;
+  const label = form.querySelector("[data-selection-label]");
+  document.addEventListener("selectionchange", () => {
+    const selection = window.getSelection();
+    if (!selection.rangeCount || selection.isCollapsed) return;
+    const range = selection.getRangeAt(0);
+    if (!root.contains(range.commonAncestorContainer)) return;
+    const start = offsetIn(root, range.startContainer, range.startOffset);
+    const end = offsetIn(root, range.endContainer, range.endOffset);
+    if (start === null || end === null || end <= start) return;
+    form.elements.start.value = start;
+    form.elements.end.value = end;
+    label.textContent = `Selected: “${selection.toString().trim()}”`;
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const root of document.querySelectorAll("[data-redactable]")) linkRedactionSelection(root);
+});

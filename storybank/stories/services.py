@@ -18,6 +18,7 @@ from storybank.core.audit import record_event
 from storybank.core.authz import Role
 from storybank.core.authz import require_role
 from storybank.core.db import utcnow
+from storybank.core.errors import Conflict
 from storybank.core.errors import InvalidInput
 from storybank.core.errors import NotAllowed
 from storybank.core.errors import NotFound
@@ -370,8 +371,12 @@ def _reviewable_story(actor: User, story_id: int) -> Story:
 
 
 def approve_story(actor: User, story_id: int) -> Story:
-    """Approve a story in review."""
+    """Approve a story in review; its anonymisation must be signed off first."""
+    from storybank.anonymise.services import is_signed_off  # here: anonymise imports this module
+
     story = _reviewable_story(actor, story_id)
+    if not is_signed_off(story):
+        raise Conflict("Review and sign off the redactions before approving the story.")
     move_story(story, StoryStatus.APPROVED)
     story.approved_at = utcnow()
     story.approved_by_id = actor.id
@@ -482,8 +487,10 @@ def released_text(actor: User | None, story: Story) -> str | None:
     Until a story's redactions are signed off there is no released text, so people who may
     not see the original see no text at all: fail closed.
     """
+    from storybank.anonymise.services import released_text_of
+
     get_story(actor, story.id)
-    return None
+    return released_text_of(story)
 
 
 def read_transcript(
@@ -579,3 +586,17 @@ def open_original_audio(
         )
         db.session.commit()
     return AudioFile(key=key, mimetype=mimetype)
+
+
+def is_story_signed_off(story: Story) -> bool:
+    """Whether the story's newest text has signed-off redactions."""
+    from storybank.anonymise.services import is_signed_off
+
+    return is_signed_off(story)
+
+
+def can_play_redacted_audio(actor: User, story: Story) -> bool:
+    """Whether this user may hear the story's redacted recording."""
+    from storybank.anonymise.services import can_play_redacted_audio as allowed
+
+    return allowed(actor, story)

@@ -83,6 +83,7 @@ def detail(story_id: int) -> str:
         can_resubmit=policy.can_resubmit(current_user, story),
         can_review=policy.can_review(current_user, story),
         released_text=services.released_text(current_user, story),
+        redacted_audio=services.can_play_redacted_audio(current_user, story),
         form=EmptyForm(),
     )
 
@@ -212,6 +213,7 @@ def review(story_id: int) -> Page:
         text=text,
         approve_form=EmptyForm(),
         return_form=ReturnForm(),
+        signed_off=services.is_story_signed_off(story),
     )
 
 

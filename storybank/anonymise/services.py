@@ -1,0 +1,555 @@
+"""Anonymisation: propose redactions (a pipeline stage), review them, sign off, release.
+
+The anonymised text is never stored or edited: it is derived from the original text version
+and its accepted redactions, so no later change can bring a name back.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete
+from sqlalchemy import select
+
+from storybank.accounts.models import User
+from storybank.anonymise import policy
+from storybank.anonymise.audio import Unplaceable
+from storybank.anonymise.audio import redact_wav
+from storybank.anonymise.audio import time_ranges
+from storybank.anonymise.engine import LABELS
+from storybank.anonymise.engine import UNSURE_BELOW
+from storybank.anonymise.engine import Anonymiser
+from storybank.anonymise.engine import AnonymiserSettings
+from storybank.anonymise.engine import Detection
+from storybank.anonymise.engine import Lists
+from storybank.anonymise.engine import apply_replacements
+from storybank.anonymise.engine import assign_placeholders
+from storybank.anonymise.engine import load_anonymiser
+from storybank.anonymise.models import Anonymisation
+from storybank.anonymise.models import AudioRedactionStatus
+from storybank.anonymise.models import IdentifierListEntry
+from storybank.anonymise.models import ListKind
+from storybank.anonymise.models import Redaction
+from storybank.anonymise.models import RedactionStatus
+from storybank.core.audit import AuditAction
+from storybank.core.audit import record_event
+from storybank.core.db import utcnow
+from storybank.core.errors import Conflict
+from storybank.core.errors import InvalidInput
+from storybank.core.errors import NotAllowed
+from storybank.core.errors import NotFound
+from storybank.extensions import db
+from storybank.pipeline.stages import ProgressCallback
+from storybank.pipeline.stages import StageError
+from storybank.stories.models import Story
+from storybank.stories.models import StoryText
+from storybank.stories.services import get_story
+from storybank.transcribe.timing import words_from_timings
+
+_anonymiser_lock = threading.Lock()
+LABEL_NAMES = {
+    "PERSON": "Person",
+    "LOCATION": "Place",
+    "ORG": "Organisation",
+    "DATE": "Date",
+    "PHONE": "Phone",
+    "EMAIL": "Email",
+    "ID": "Reference number",
+}
+
+
+def get_anonymiser() -> Anonymiser:
+    """Return this process's anonymiser (spaCy loads once per worker)."""
+    factory = current_app.config.get("ANONYMISER_FACTORY")
+    if factory is not None:
+        return factory()
+    with _anonymiser_lock:
+        return load_anonymiser(AnonymiserSettings.from_env())
+
+
+def current_lists() -> Lists:
+    """Return the admins' lists, to use on top of the bundled ones."""
+    entries = db.session.scalars(select(IdentifierListEntry)).all()
+
+    def values(kind: ListKind) -> tuple[str, ...]:
+        return tuple(entry.value for entry in entries if entry.kind == kind.value)
+
+    return Lists(
+        prisons=values(ListKind.PRISON),
+        courts=values(ListKind.COURT),
+        places=values(ListKind.PLACE),
+        keep=values(ListKind.KEEP),
+    )
+
+
+def known_names(story: Story) -> list[str]:
+    """Names this story's records already hold: they must not appear in its text."""
+    names = [story.reporter.display_name]
+    consent = story.current_consent
+    if consent is not None and consent.storyteller_name:
+        names.append(consent.storyteller_name)
+    return [name for name in names if name and name.strip()]
+
+
+def _carried_decisions(story_id: int) -> tuple[set[tuple[str, str]], list[tuple[str, str]]]:
+    """Reviewers' rejections and additions on an earlier version, by surface text and label."""
+    old = db.session.scalars(select(Redaction).where(Redaction.story_id == story_id)).all()
+    rejected: set[tuple[str, str]] = set()
+    added: list[tuple[str, str]] = []
+    for redaction in old:
+        body = db.session.get(StoryText, redaction.text_version_id).body
+        surface = body[redaction.start : redaction.end].casefold()
+        if redaction.status == RedactionStatus.REJECTED.value:
+            rejected.add((surface, redaction.label))
+        elif redaction.source == "reviewer":
+            added.append((surface, redaction.label))
+    return rejected, added
+
+
+def anonymise_story(story_id: int, report_progress: ProgressCallback) -> None:
+    """Propose redactions for the story's newest text. Fails closed: no proposal, no release.
+
+    Safe to run again. A reviewer's rejections and additions on an earlier version carry over
+    to the same words in the new one.
+    """
+    story = db.session.get(Story, story_id)
+    if story is None:
+        raise StageError("The story no longer exists.")
+    text = story.current_text
+    if text is None:
+        raise StageError("The story has no text to anonymise.")
+    try:
+        detections = get_anonymiser().detect(text.body, known_names(story), current_lists())
+    except Exception as error:
+        raise StageError(
+            f"Anonymisation failed ({type(error).__name__}), so nothing from this story is "
+            "released. Retry it; if it fails again, ask an admin."
+        ) from error
+    report_progress(0.8)
+    rejected, added = _carried_decisions(story.id)
+    db.session.execute(delete(Redaction).where(Redaction.story_id == story.id))
+    covered: list[tuple[int, int]] = []
+    for detection in detections:
+        surface = text.body[detection.start : detection.end].casefold()
+        decided = (surface, detection.label) in rejected
+        db.session.add(
+            Redaction(
+                story_id=story.id,
+                text_version_id=text.id,
+                start=detection.start,
+                end=detection.end,
+                label=detection.label,
+                source=detection.source,
+                confidence=detection.confidence,
+                status=RedactionStatus.REJECTED.value
+                if decided
+                else RedactionStatus.PROPOSED.value,
+            )
+        )
+        covered.append((detection.start, detection.end))
+    lowered = text.body.casefold()
+    for surface, label in added:
+        for start in _occurrences(lowered, surface):
+            end = start + len(surface)
+            if any(start < c_end and end > c_start for c_start, c_end in covered):
+                continue
+            db.session.add(_reviewer_redaction(story, text, start, end, label, None))
+            covered.append((start, end))
+    anonymisation = db.session.scalar(
+        select(Anonymisation).where(Anonymisation.story_id == story.id)
+    )
+    if anonymisation is None:
+        anonymisation = Anonymisation(story_id=story.id, text_version_id=text.id)
+        db.session.add(anonymisation)
+    anonymisation.text_version_id = text.id
+    anonymisation.proposed_at = utcnow()
+    anonymisation.signed_off_at = None
+    anonymisation.signed_off_by_id = None
+    anonymisation.audio_status = AudioRedactionStatus.NOT_APPLICABLE.value
+    anonymisation.audio_problem = None
+    anonymisation.redacted_audio_key = None
+    db.session.commit()
+    report_progress(1.0)
+
+
+def _occurrences(haystack: str, needle: str) -> list[int]:
+    found: list[int] = []
+    start = haystack.find(needle)
+    while needle and start != -1:
+        found.append(start)
+        start = haystack.find(needle, start + 1)
+    return found
+
+
+def _reviewer_redaction(
+    story: Story, text: StoryText, start: int, end: int, label: str, actor: User | None
+) -> Redaction:
+    return Redaction(
+        story_id=story.id,
+        text_version_id=text.id,
+        start=start,
+        end=end,
+        label=label,
+        source="reviewer",
+        confidence=1.0,
+        status=RedactionStatus.ACCEPTED.value,
+        decided_by_id=actor.id if actor else None,
+        decided_at=utcnow() if actor else None,
+    )
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A redaction as the reviewer sees it."""
+
+    redaction: Redaction
+    text: str
+    replacement: str
+    unsure: bool
+
+
+@dataclass(frozen=True)
+class RedactionReview:
+    """Everything the redaction review page shows."""
+
+    story: Story
+    text: StoryText
+    anonymisation: Anonymisation | None
+    items: list[ReviewItem]  # unsure first, then in text order
+    preview: str
+
+    @property
+    def undecided(self) -> int:
+        return sum(1 for item in self.items if item.redaction.status == "proposed")
+
+    @property
+    def pieces(self) -> list[tuple[int, str, ReviewItem | None]]:
+        """The text cut into (offset, text, redaction or None), in order, for highlighting."""
+        body = self.text.body if self.text else ""
+        ordered = sorted(self.items, key=lambda item: item.redaction.start)
+        pieces: list[tuple[int, str, ReviewItem | None]] = []
+        position = 0
+        for item in ordered:
+            start, end = item.redaction.start, item.redaction.end
+            if start < position:
+                continue
+            if start > position:
+                pieces.append((position, body[position:start], None))
+            pieces.append((start, body[start:end], item))
+            position = end
+        if position < len(body):
+            pieces.append((position, body[position:], None))
+        return pieces
+
+
+def _anonymisation_for(story: Story) -> Anonymisation | None:
+    return db.session.scalar(select(Anonymisation).where(Anonymisation.story_id == story.id))
+
+
+def _redactions(story: Story, text: StoryText) -> list[Redaction]:
+    return list(
+        db.session.scalars(
+            select(Redaction)
+            .where(Redaction.story_id == story.id, Redaction.text_version_id == text.id)
+            .order_by(Redaction.start)
+        )
+    )
+
+
+def _replacements(body: str, redactions: list[Redaction]) -> dict[int, str]:
+    detections = [
+        Detection(r.start, r.end, r.label, r.source, r.confidence, body[r.start : r.end])
+        for r in redactions
+    ]
+    return dict(zip([r.id for r in redactions], assign_placeholders(body, detections), strict=True))
+
+
+def anonymised_body(body: str, redactions: list[Redaction]) -> str:
+    """Derive the anonymised text from the original and its accepted redactions."""
+    accepted = [r for r in redactions if r.status == RedactionStatus.ACCEPTED.value]
+    replacements = _replacements(body, accepted)
+    return apply_replacements(body, [(r.start, r.end, replacements[r.id]) for r in accepted])
+
+
+def review_redactions(actor: User, story_id: int) -> RedactionReview:
+    """Return the story's proposed and decided redactions for its reviewer (unsure first)."""
+    story = get_story(actor, story_id)
+    if not policy.can_review_redactions(actor, story):
+        raise NotAllowed("Redactions are reviewed while the story is in review.")
+    text = story.current_text
+    anonymisation = _anonymisation_for(story)
+    if text is None or anonymisation is None or anonymisation.text_version_id != text.id:
+        return RedactionReview(story, text, None, [], "")  # type: ignore[arg-type]
+    redactions = _redactions(story, text)
+    live = [r for r in redactions if r.status != RedactionStatus.REJECTED.value]
+    replacements = _replacements(text.body, live)
+    items = [
+        ReviewItem(
+            r,
+            text.body[r.start : r.end],
+            replacements.get(r.id, ""),
+            r.status == RedactionStatus.PROPOSED.value and r.confidence < UNSURE_BELOW,
+        )
+        for r in redactions
+    ]
+    items.sort(key=lambda item: (not item.unsure, item.redaction.start))
+    preview = apply_replacements(text.body, [(r.start, r.end, replacements[r.id]) for r in live])
+    return RedactionReview(story, text, anonymisation, items, preview)
+
+
+def _editable(actor: User, story_id: int) -> tuple[Story, StoryText, Anonymisation]:
+    story = get_story(actor, story_id)
+    if not policy.can_review_redactions(actor, story):
+        raise NotAllowed("Redactions are reviewed while the story is in review.")
+    text = story.current_text
+    anonymisation = _anonymisation_for(story)
+    if text is None or anonymisation is None or anonymisation.text_version_id != text.id:
+        raise Conflict("This story's text changed; its redactions are being proposed again.")
+    return story, text, anonymisation
+
+
+def _unsign(anonymisation: Anonymisation) -> None:
+    anonymisation.signed_off_at = None
+    anonymisation.signed_off_by_id = None
+    anonymisation.audio_status = AudioRedactionStatus.NOT_APPLICABLE.value
+    anonymisation.redacted_audio_key = None
+    anonymisation.audio_problem = None
+
+
+def decide_redaction(actor: User, story_id: int, redaction_id: int, accept: bool) -> Redaction:
+    """Accept or reject one proposed redaction (audited)."""
+    story, text, anonymisation = _editable(actor, story_id)
+    redaction = db.session.get(Redaction, redaction_id)
+    if redaction is None or redaction.story_id != story.id or redaction.text_version_id != text.id:
+        raise NotFound
+    redaction.status = (RedactionStatus.ACCEPTED if accept else RedactionStatus.REJECTED).value
+    redaction.decided_by_id = actor.id
+    redaction.decided_at = utcnow()
+    _unsign(anonymisation)
+    record_event(
+        AuditAction.REDACTION_ACCEPTED if accept else AuditAction.REDACTION_REJECTED,
+        actor_id=actor.id,
+        target_type="story",
+        target_id=story.id,
+        redaction=redaction.id,
+        label=redaction.label,
+    )
+    db.session.commit()
+    return redaction
+
+
+def add_redaction(actor: User, story_id: int, start: int, end: int, label: str) -> Redaction:
+    """Redact a passage the reviewer selected (audited). Overlapping proposals are absorbed."""
+    story, text, anonymisation = _editable(actor, story_id)
+    if label not in LABELS:
+        raise InvalidInput("Choose what kind of identifier it is.", field="label")
+    body = text.body
+    if not (0 <= start < end <= len(body)) or not body[start:end].strip():
+        raise InvalidInput("Select the words to hide in the story, then add the redaction.")
+    while start < end and body[start].isspace():
+        start += 1
+    while end > start and body[end - 1].isspace():
+        end -= 1
+    for other in _redactions(story, text):
+        if other.start < end and other.end > start:
+            start, end = min(start, other.start), max(end, other.end)
+            db.session.delete(other)
+    redaction = _reviewer_redaction(story, text, start, end, label, actor)
+    db.session.add(redaction)
+    _unsign(anonymisation)
+    db.session.flush()
+    record_event(
+        AuditAction.REDACTION_ADDED,
+        actor_id=actor.id,
+        target_type="story",
+        target_id=story.id,
+        redaction=redaction.id,
+        label=label,
+    )
+    db.session.commit()
+    return redaction
+
+
+def add_redaction_for_phrase(actor: User, story_id: int, phrase: str, label: str) -> int:
+    """Redact every occurrence of a phrase (for when selecting text is awkward). Returns count."""
+    _story, text, _anonymisation = _editable(actor, story_id)
+    phrase = (phrase or "").strip()
+    if not phrase:
+        raise InvalidInput("Type the words to hide, exactly as they appear.", field="phrase")
+    starts = _occurrences(text.body.casefold(), phrase.casefold())
+    if not starts:
+        raise InvalidInput("Those words do not appear in the story. Check the spelling.", "phrase")
+    for start in starts:
+        add_redaction(actor, story_id, start, start + len(phrase), label)
+    return len(starts)
+
+
+def sign_off(actor: User, story_id: int) -> Anonymisation:
+    """Sign the anonymisation off: remaining proposals are accepted (recall first).
+
+    For a recording, a redacted copy is made with every accepted redaction beeped out, unless a
+    redaction cannot be placed in the audio: then no redacted audio is released, and the
+    reviewer is told which.
+    """
+    story, text, anonymisation = _editable(actor, story_id)
+    redactions = _redactions(story, text)
+    for redaction in redactions:
+        if redaction.status == RedactionStatus.PROPOSED.value:
+            redaction.status = RedactionStatus.ACCEPTED.value
+            redaction.decided_by_id = actor.id
+            redaction.decided_at = utcnow()
+    anonymisation.signed_off_at = utcnow()
+    anonymisation.signed_off_by_id = actor.id
+    if story.is_audio:
+        _make_redacted_audio(story, text, anonymisation, redactions)
+    record_event(
+        AuditAction.ANONYMISATION_SIGNED_OFF,
+        actor_id=actor.id,
+        target_type="story",
+        target_id=story.id,
+        version=text.version,
+        count=sum(1 for r in redactions if r.status == RedactionStatus.ACCEPTED.value),
+    )
+    db.session.commit()
+    return anonymisation
+
+
+def _make_redacted_audio(
+    story: Story, text: StoryText, anonymisation: Anonymisation, redactions: list[Redaction]
+) -> None:
+    accepted = [r for r in redactions if r.status == RedactionStatus.ACCEPTED.value]
+    replacements = _replacements(text.body, accepted)
+    ranges, missing = time_ranges(
+        [(r.start, r.end, r.label) for r in accepted], words_from_timings(text.timings)
+    )
+    audio = story.audio
+    if missing or audio is None or not audio.canonical_key:
+        anonymisation.audio_status = AudioRedactionStatus.BLOCKED.value
+        anonymisation.audio_problem = _unplaceable_message(missing, accepted, replacements)
+        anonymisation.redacted_audio_key = None
+        return
+    storage = current_app.extensions["storybank_storage"]
+    key = audio.original_key.rsplit("/", 1)[0] + f"/redacted-v{text.version}.wav"
+    with storage.local_path(audio.canonical_key) as source, tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "redacted.wav"
+        redact_wav(source, target, ranges, beep=True)
+        with target.open("rb") as stream:
+            storage.save_stream(key, stream)
+    anonymisation.audio_status = AudioRedactionStatus.READY.value
+    anonymisation.audio_problem = None
+    anonymisation.redacted_audio_key = key
+
+
+def _unplaceable_message(
+    missing: list[Unplaceable], accepted: list[Redaction], replacements: dict[int, str]
+) -> str:
+    if not missing:
+        return "The recording has not been prepared, so no redacted audio can be made."
+    names = []
+    for item in missing:
+        match = next((r for r in accepted if r.start == item.start and r.end == item.end), None)
+        names.append(replacements.get(match.id, item.label) if match else item.label)
+    return (
+        "No redacted audio is released for this story: "
+        + ", ".join(sorted(set(names)))
+        + " could not be placed in the recording (the words have no timing, usually because "
+        "they were typed in a correction that has no matching speech). The text is unaffected."
+    )
+
+
+def is_signed_off(story: Story) -> bool:
+    """Whether the story's newest text has signed-off redactions."""
+    anonymisation = _anonymisation_for(story)
+    text = story.current_text
+    return bool(
+        anonymisation is not None
+        and text is not None
+        and anonymisation.signed_off_at is not None
+        and anonymisation.text_version_id == text.id
+    )
+
+
+def released_text_of(story: Story) -> str | None:
+    """Return the signed-off anonymised text of the story's newest version, or None."""
+    if not is_signed_off(story):
+        return None
+    text = story.current_text
+    assert text is not None
+    return anonymised_body(text.body, _redactions(story, text))
+
+
+def can_play_redacted_audio(actor: User, story: Story) -> bool:
+    """Whether this user may hear the story's redacted recording now."""
+    try:
+        redacted_audio_key(actor, story.id)
+    except NotFound:
+        return False
+    return True
+
+
+def redacted_audio_key(actor: User, story_id: int) -> str:
+    """Return the redacted recording's key for someone allowed to hear it, else NotFound."""
+    story = get_story(actor, story_id)
+    anonymisation = _anonymisation_for(story)
+    if (
+        not policy.can_hear_redacted_audio(actor, story)
+        or not is_signed_off(story)
+        or anonymisation is None
+        or anonymisation.audio_status != AudioRedactionStatus.READY.value
+        or not anonymisation.redacted_audio_key
+    ):
+        raise NotFound
+    return anonymisation.redacted_audio_key
+
+
+def list_entries(actor: User) -> list[IdentifierListEntry]:
+    """Return the admins' identifier lists."""
+    if not policy.can_manage_lists(actor):
+        raise NotAllowed
+    return list(
+        db.session.scalars(
+            select(IdentifierListEntry).order_by(
+                IdentifierListEntry.kind, IdentifierListEntry.value
+            )
+        )
+    )
+
+
+def add_entry(actor: User, kind: str, value: str) -> IdentifierListEntry:
+    """Add a prison, court, local place, or a phrase to keep."""
+    if not policy.can_manage_lists(actor):
+        raise NotAllowed
+    if kind not in {k.value for k in ListKind}:
+        raise InvalidInput("Choose which list.", field="kind")
+    value = " ".join((value or "").split())
+    if not value or len(value) > 120:
+        raise InvalidInput("Enter a name of up to 120 characters.", field="value")
+    if db.session.scalar(
+        select(IdentifierListEntry.id).where(
+            IdentifierListEntry.kind == kind, IdentifierListEntry.value == value
+        )
+    ):
+        raise InvalidInput("That entry is already on the list.", field="value")
+    entry = IdentifierListEntry(kind=kind, value=value, created_by_id=actor.id)
+    db.session.add(entry)
+    record_event(AuditAction.IDENTIFIER_LIST_CHANGED, actor_id=actor.id, what=f"add {kind}")
+    db.session.commit()
+    return entry
+
+
+def remove_entry(actor: User, entry_id: int) -> None:
+    """Remove an entry from the admins' lists."""
+    if not policy.can_manage_lists(actor):
+        raise NotAllowed
+    entry = db.session.get(IdentifierListEntry, entry_id)
+    if entry is None:
+        raise NotFound
+    record_event(
+        AuditAction.IDENTIFIER_LIST_CHANGED, actor_id=actor.id, what=f"remove {entry.kind}"
+    )
+    db.session.delete(entry)
+    db.session.commit()

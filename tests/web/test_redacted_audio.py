@@ -1,0 +1,127 @@
+"""Redacted audio: accepted redactions are beeped out at their words' times; it plays only
+when consent allows audio at events; a redaction with no timing blocks the release."""
+
+from __future__ import annotations
+
+import wave
+
+import numpy as np
+import pytest
+
+from storybank.anonymise.engine import Detection
+from storybank.anonymise.models import Anonymisation
+from storybank.extensions import db
+from storybank.stories.models import Story
+from tests.conftest import post_form
+from tests.factories import Factories
+from tests.web.test_audio_stories import JFK
+from tests.web.test_audio_stories import FakeTranscriber
+from tests.web.test_audio_stories import _form
+
+pytestmark = pytest.mark.skipif(not JFK.exists(), reason="shared audio data is not present")
+
+
+class NameFinder:
+    """Redacts 'Americans' wherever it appears."""
+
+    def detect(self, text, known_names=(), lists=None):  # noqa: ANN001, ANN201
+        start = text.find("Americans")
+        return [] if start < 0 else [Detection(start, start + 9, "PERSON", "ner", 0.9, "x")]
+
+
+@pytest.fixture
+def world(make_app):  # noqa: ANN001, ANN201
+    app = make_app(
+        TRANSCRIBER_FACTORY=FakeTranscriber, ANONYMISER_FACTORY=NameFinder
+    )
+    with app.app_context():
+        factories = Factories(app)
+        people = {role: factories.user(role) for role in ("reporter", "facilitator", "researcher")}
+        site = factories.site()
+        yield app, people, site
+
+
+def _client(app, user):  # noqa: ANN001, ANN202
+    client = app.test_client()
+    post_form(client, "/login", {"email": user.email, "password": Factories.PASSWORD})
+    return client
+
+
+def _upload(app, people, site, **consent) -> Story:  # noqa: ANN001, ANN003
+    reporter = _client(app, people["reporter"])
+    extra = {"consent_audio_at_events": "y"} if consent.get("audio", True) else {}
+    response = post_form(
+        reporter, "/stories/new", _form(site.id, JFK.read_bytes(), "jfk.flac", **extra),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return db.session.scalar(db.select(Story))
+
+
+def _samples(path) -> tuple[np.ndarray, int]:  # noqa: ANN001
+    with wave.open(str(path), "rb") as reader:
+        return np.frombuffer(reader.readframes(reader.getnframes()), "<i2"), reader.getframerate()
+
+
+def test_signed_off_recording_has_the_redacted_words_beeped_and_nothing_else(world):
+    app, people, site = world
+    story = _upload(app, people, site)
+    facilitator = _client(app, people["facilitator"])
+    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    anonymisation = db.session.scalar(db.select(Anonymisation))
+    assert anonymisation.audio_status == "ready"
+    storage = app.extensions["storybank_storage"]
+    redacted, rate = _samples(storage.direct_path(anonymisation.redacted_audio_key))
+    original, _ = _samples(storage.direct_path(story.audio.canonical_key))
+    assert redacted.shape == original.shape
+    # "Americans," was heard from 1.6 s to 2.3 s; with 0.15 s padding either side.
+    inside = slice(int(1.45 * rate), int(2.45 * rate))
+    assert not np.array_equal(redacted[inside], original[inside])
+    tone = redacted[int(1.6 * rate) : int(2.3 * rate)].astype(float)
+    spectrum = np.abs(np.fft.rfft(tone))
+    assert abs(np.argmax(spectrum) * rate / len(tone) - 1000) < 20  # a 1 kHz beep, no speech
+    outside = np.r_[0 : int(1.44 * rate), int(2.46 * rate) : len(original)]
+    assert np.array_equal(redacted[outside], original[outside])
+
+
+def test_redacted_audio_plays_only_where_consent_allows_audio_at_events(world):
+    app, people, site = world
+    story = _upload(app, people, site)
+    facilitator = _client(app, people["facilitator"])
+    url = f"/stories/{story.id}/audio/redacted"
+    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    assert facilitator.get(url).status_code == 404  # not approved yet: still in review
+    post_form(facilitator, f"/review/{story.id}/approve")
+    response = facilitator.get(url)
+    assert response.status_code == 200 and response.data[:4] == b"RIFF"
+    assert url in facilitator.get(f"/stories/{story.id}").get_data(as_text=True)
+    assert _client(app, people["researcher"]).get(url).status_code == 404
+    # The original never plays outside review.
+    assert facilitator.get(f"/stories/{story.id}/audio/original").status_code == 404
+
+
+def test_without_consent_to_audio_at_events_the_redacted_copy_never_plays(world):
+    app, people, site = world
+    story = _upload(app, people, site, audio=False)
+    facilitator = _client(app, people["facilitator"])
+    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    post_form(facilitator, f"/review/{story.id}/approve")
+    assert facilitator.get(f"/stories/{story.id}/audio/redacted").status_code == 404
+
+
+def test_a_redaction_that_cannot_be_placed_blocks_the_redacted_audio_and_says_why(world):
+    app, people, site = world
+    story = _upload(app, people, site)
+    story.current_text.timings = {"words": []}
+    db.session.commit()
+    facilitator = _client(app, people["facilitator"])
+    response = post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    assert response.status_code == 302
+    anonymisation = db.session.scalar(db.select(Anonymisation))
+    assert anonymisation.audio_status == "blocked"
+    assert anonymisation.redacted_audio_key is None
+    assert "[PERSON 1] could not be placed" in anonymisation.audio_problem
+    page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    assert "could not be placed" in page
+    post_form(facilitator, f"/review/{story.id}/approve")
+    assert facilitator.get(f"/stories/{story.id}/audio/redacted").status_code == 404

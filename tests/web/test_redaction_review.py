@@ -1,0 +1,210 @@
+"""Anonymisation in the app: proposals, review decisions, sign-off, fail-closed release, lists.
+
+A fake detector keeps these tests about the workflow; tests/anonymise runs the real one.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from storybank.anonymise.engine import Detection
+from storybank.anonymise.models import Anonymisation
+from storybank.anonymise.models import Redaction
+from storybank.core.audit import AuditEvent
+from storybank.extensions import db
+from storybank.stories.models import Story
+from tests.conftest import post_form
+from tests.factories import Factories
+
+STORY = "Me and Dave went down Hessle Road. Ring me on 07700 900572, says Dave."
+
+
+class FakeAnonymiser:
+    """Finds the story's identifiers by their words; remembers what it was given."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple, object]] = []
+        self.fail = False
+
+    def detect(self, text, known_names=(), lists=None):  # noqa: ANN001, ANN201
+        self.calls.append((text, tuple(known_names), lists))
+        if self.fail:
+            raise RuntimeError("spaCy fell over: Dave Hessle Road")
+        found = []
+        for word, label, confidence in (
+            ("Dave", "PERSON", 0.95),
+            ("Hessle Road", "LOCATION", 0.4),
+            ("07700 900572", "PHONE", 0.99),
+        ):
+            for match in re.finditer(re.escape(word), text):
+                found.append(
+                    Detection(match.start(), match.end(), label, "ner", confidence, word)
+                )
+        return sorted(found, key=lambda d: d.start)
+
+
+@pytest.fixture
+def anonymiser() -> FakeAnonymiser:
+    return FakeAnonymiser()
+
+
+@pytest.fixture
+def world(make_app, anonymiser):  # noqa: ANN001, ANN201
+    app = make_app(ANONYMISER_FACTORY=lambda: anonymiser)
+    with app.app_context():
+        factories = Factories(app)
+        people = {role: factories.user(role) for role in ("reporter", "facilitator", "researcher", "admin")}
+        factories.site()
+        yield app, factories, people
+
+
+def _client(app, user):  # noqa: ANN001, ANN202
+    client = app.test_client()
+    response = post_form(client, "/login", {"email": user.email, "password": Factories.PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def _story(factories, people, **overrides) -> Story:  # noqa: ANN001, ANN003
+    return factories.story(people["reporter"], signed_off=False, text=STORY, **overrides)
+
+
+def test_the_anonymise_stage_proposes_redactions_and_waits_for_review(world, anonymiser):
+    app, factories, people = world
+    story = _story(factories, people)
+    assert story.status == "in_review"
+    redactions = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).all()
+    assert [(STORY[r.start : r.end], r.label, r.status) for r in redactions] == [
+        ("Dave", "PERSON", "proposed"),
+        ("Hessle Road", "LOCATION", "proposed"),
+        ("07700 900572", "PHONE", "proposed"),
+        ("Dave", "PERSON", "proposed"),
+    ]
+    assert redactions[0].source == "ner" and redactions[0].confidence == 0.95
+    # The reporter's name is known to the story, and so is passed to the detector.
+    assert people["reporter"].display_name in anonymiser.calls[0][1]
+
+
+def test_nothing_is_released_before_sign_off(world):
+    app, factories, people = world
+    story = _story(factories, people)
+    facilitator = _client(app, people["facilitator"])
+    assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 409
+    assert story.status == "in_review"
+    researcher = _client(app, people["researcher"])
+    assert researcher.get(f"/stories/{story.id}").status_code == 404
+
+
+def test_reviewer_sees_unsure_redactions_first_and_decides_each(world):
+    app, factories, people = world
+    story = _story(factories, people)
+    facilitator = _client(app, people["facilitator"])
+    page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    listing = page[page.index("Each redaction") :]
+    assert listing.index("Hessle Road") < listing.index("Dave")  # 0.4 confidence: unsure
+    assert "[PERSON 1]" in page and "[PLACE 1]" in page and "[PHONE]" in page
+    first_dave, road = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).all()[:2]
+    post_form(facilitator, f"/review/{story.id}/redactions/{road.id}/reject")
+    post_form(facilitator, f"/review/{story.id}/redactions/{first_dave.id}/accept")
+    assert (road.status, first_dave.status) == ("rejected", "accepted")
+    assert road.decided_by_id == people["facilitator"].id
+    actions = [e.action for e in db.session.scalars(db.select(AuditEvent))]
+    assert "redaction_rejected" in actions and "redaction_accepted" in actions
+
+
+def test_reviewer_adds_a_redaction_by_selection_and_by_phrase(world):
+    app, factories, people = world
+    story = _story(factories, people, title="Ring me")
+    facilitator = _client(app, people["facilitator"])
+    start = STORY.index("Ring me")
+    response = post_form(
+        facilitator,
+        f"/review/{story.id}/redactions/add",
+        {"start": start, "end": start + len("Ring"), "label": "PERSON", "phrase": ""},
+    )
+    assert response.status_code == 302
+    added = db.session.scalar(db.select(Redaction).where(Redaction.source == "reviewer"))
+    assert (STORY[added.start : added.end], added.status) == ("Ring", "accepted")
+    post_form(facilitator, f"/review/{story.id}/redactions/add", {"phrase": "says", "label": "ORG"})
+    labels = {STORY[r.start : r.end]: r.label for r in db.session.scalars(db.select(Redaction))}
+    assert labels["says"] == "ORG"
+
+
+def test_sign_off_releases_the_derived_text_and_never_the_names(world):
+    app, factories, people = world
+    story = _story(factories, people)
+    facilitator = _client(app, people["facilitator"])
+    road = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).all()[1]
+    post_form(facilitator, f"/review/{story.id}/redactions/{road.id}/reject")
+    assert post_form(facilitator, f"/review/{story.id}/redactions/sign-off").status_code == 302
+    assert db.session.scalar(db.select(Anonymisation)).signed_off_at is not None
+    assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 302
+    researcher = _client(app, people["researcher"])
+    page = researcher.get(f"/stories/{story.id}").get_data(as_text=True)
+    assert "Me and [PERSON 1] went down Hessle Road. Ring me on [PHONE], says [PERSON 1]." in page
+    assert "Dave" not in page and "07700" not in page
+
+
+def test_a_correction_after_sign_off_needs_a_new_sign_off_and_keeps_rejections(world, anonymiser):
+    app, factories, people = world
+    story = _story(factories, people)
+    facilitator = _client(app, people["facilitator"])
+    road = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).all()[1]
+    post_form(facilitator, f"/review/{story.id}/redactions/{road.id}/reject")
+    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    response = post_form(
+        facilitator, f"/stories/{story.id}/transcript", {"text": STORY + " Then home."}
+    )
+    assert response.status_code in (302, 404)  # text stories correct through resubmission
+    reporter = _client(app, people["reporter"])
+    post_form(facilitator, f"/review/{story.id}/return", {"note": "add the ending"})
+    post_form(reporter, f"/stories/{story.id}/resubmit", {"text": STORY + " Then home."})
+    assert story.status == "in_review"
+    anonymisation = db.session.scalar(db.select(Anonymisation))
+    assert anonymisation.signed_off_at is None
+    assert anonymisation.text_version_id == story.current_text.id
+    statuses = {
+        story.current_text.body[r.start : r.end]: r.status
+        for r in db.session.scalars(
+            db.select(Redaction).where(Redaction.text_version_id == story.current_text.id)
+        )
+    }
+    assert statuses["Hessle Road"] == "rejected"  # the reviewer's decision carried over
+    assert statuses["Dave"] == "proposed"
+    assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 409
+
+
+def test_a_failing_anonymiser_keeps_the_story_unreleased_and_says_why(world, anonymiser):
+    app, factories, people = world
+    anonymiser.fail = True
+    story = _story(factories, people)
+    assert story.status == "failed"
+    assert story.failed_stage == "anonymise"
+    assert "nothing from this story is released" in story.failure_reason
+    assert "Dave" not in story.failure_reason
+    assert db.session.scalar(db.select(Redaction)) is None
+    facilitator = _client(app, people["facilitator"])
+    assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 404
+    anonymiser.fail = False
+    reporter = _client(app, people["reporter"])
+    assert post_form(reporter, f"/stories/{story.id}/retry").status_code == 302
+    assert story.status == "in_review"
+
+
+def test_admins_keep_identifier_lists_that_reach_the_detector(world, anonymiser):
+    app, factories, people = world
+    admin = _client(app, people["admin"])
+    response = post_form(
+        admin, "/admin/identifier-lists", {"kind": "place", "value": "Hessle Road"}
+    )
+    assert response.status_code == 302
+    post_form(admin, "/admin/identifier-lists", {"kind": "keep", "value": "the Bridge project"})
+    _story(factories, people)
+    lists = anonymiser.calls[-1][2]
+    assert lists.places == ("Hessle Road",)
+    assert lists.keep == ("the Bridge project",)
+    facilitator = _client(app, people["facilitator"])
+    assert facilitator.get("/admin/identifier-lists").status_code == 403
+    assert post_form(facilitator, "/admin/identifier-lists", {"kind": "place", "value": "X"}).status_code == 403
