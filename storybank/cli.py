@@ -31,6 +31,15 @@ def main() -> None:
     """Storybank: community reporters' stories, transcribed, anonymised and themed."""
 
 
+def _add_engine_commands() -> None:
+    """Add the batch tools that run without a server or a database."""
+    from storybank.anonymise.cli import anonymise_command
+
+    main.add_command(anonymise_command, "anonymise")
+
+
+_add_engine_commands()
+
 commands = AppGroup("storybank")
 
 

@@ -1,10 +1,10 @@
 """Import every model so that the metadata is complete (Alembic and tests use it)."""
 
 from storybank.accounts.models import AuthSession
+from storybank.accounts.models import User
 from storybank.anonymise.models import Anonymisation
 from storybank.anonymise.models import IdentifierListEntry
 from storybank.anonymise.models import Redaction
-from storybank.accounts.models import User
 from storybank.core.audit import AuditEvent
 from storybank.pipeline.models import Job
 from storybank.stories.models import ConsentRecord
@@ -15,12 +15,12 @@ from storybank.stories.models import StoryText
 
 __all__ = [
     "Anonymisation",
-    "IdentifierListEntry",
-    "Redaction",
     "AuditEvent",
     "AuthSession",
     "ConsentRecord",
+    "IdentifierListEntry",
     "Job",
+    "Redaction",
     "Site",
     "Story",
     "StoryAudio",

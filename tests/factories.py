@@ -9,9 +9,9 @@ from datetime import date
 from flask import Flask
 
 from storybank.accounts.models import User
+from storybank.accounts.services import create_user
 from storybank.anonymise.models import Anonymisation
 from storybank.anonymise.models import Redaction
-from storybank.accounts.services import create_user
 from storybank.core.db import utcnow
 from storybank.extensions import db
 from storybank.stories.models import Site

@@ -179,7 +179,9 @@ DATE_PATTERNS: tuple[tuple[re.Pattern[str], float], ...] = (
 # ---------------------------------------------------------------------------------------------
 # Emails
 
-_EMAIL = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,}\b", _F)
+# Matches start only at the start of a token, and local parts are at most 64 characters, so a
+# long run of letters cannot make the search quadratic.
+_EMAIL = re.compile(r"(?<![\w.+\-'])[\w.+\-']{1,64}@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,}\b", _F)
 _NUM_WORD_RE = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _SPOKEN_PIECE = r"(?:[a-z0-9]+)"
 _SPOKEN_CONNECT = (
@@ -452,7 +454,8 @@ def find_emails(text: str) -> Iterator[Hit]:
 
 
 _REFERENCE_CONTEXT = re.compile(
-    r"\b(?:account|acct|reference|ref|crn|case|application|claim|customer|policy|membership"
+    r"\b(?:account|acct|reference|ref|crn|case(?!\s+(?:manager|worker|officer|load))|application"
+    r"|claim|customer|policy|membership"
     r"|invoice|nhs|insurance)\b(?!.*\b(?:phone|mobile|ring|call|text|landline|tel|contact)\b)",
     _F,
 )

@@ -375,7 +375,7 @@ def test_detail_page_shows_no_original_text_to_those_who_may_not_read_it(
     page = client.get(f"/stories/{story.id}").get_data(as_text=True)
     assert story.title in page
     # Only the signed-off anonymised text: the name and number never reach them.
-    assert "My case manager [PERSON 1] rang me on [" in page
+    assert "My case manager [PERSON 1] rang me on [PHONE] every week." in page
     assert "Sunita" not in page and "Patel" not in page and "07700" not in page
     assert f"/stories/{story.id}/original" not in page
 

@@ -8,15 +8,15 @@ import io
 from pathlib import Path
 
 import pytest
-from storybank.transcribe.engine import Segment
-from storybank.transcribe.engine import Transcript
-from storybank.transcribe.engine import Word
 
 from storybank.core.audit import AuditEvent
 from storybank.extensions import db
 from storybank.pipeline.models import Job
 from storybank.stories.models import Story
 from storybank.stories.models import StoryAudio
+from storybank.transcribe.engine import Segment
+from storybank.transcribe.engine import Transcript
+from storybank.transcribe.engine import Word
 from tests.conftest import SHARED
 from tests.conftest import post_form
 

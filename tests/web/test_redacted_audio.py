@@ -24,16 +24,14 @@ pytestmark = pytest.mark.skipif(not JFK.exists(), reason="shared audio data is n
 class NameFinder:
     """Redacts 'Americans' wherever it appears."""
 
-    def detect(self, text, known_names=(), lists=None):  # noqa: ANN001, ANN201
+    def detect(self, text, known_names=(), lists=None):
         start = text.find("Americans")
         return [] if start < 0 else [Detection(start, start + 9, "PERSON", "ner", 0.9, "x")]
 
 
 @pytest.fixture
-def world(make_app):  # noqa: ANN001, ANN201
-    app = make_app(
-        TRANSCRIBER_FACTORY=FakeTranscriber, ANONYMISER_FACTORY=NameFinder
-    )
+def world(make_app):
+    app = make_app(TRANSCRIBER_FACTORY=FakeTranscriber, ANONYMISER_FACTORY=NameFinder)
     with app.app_context():
         factories = Factories(app)
         people = {role: factories.user(role) for role in ("reporter", "facilitator", "researcher")}
@@ -41,24 +39,26 @@ def world(make_app):  # noqa: ANN001, ANN201
         yield app, people, site
 
 
-def _client(app, user):  # noqa: ANN001, ANN202
+def _client(app, user):
     client = app.test_client()
     post_form(client, "/login", {"email": user.email, "password": Factories.PASSWORD})
     return client
 
 
-def _upload(app, people, site, **consent) -> Story:  # noqa: ANN001, ANN003
+def _upload(app, people, site, **consent) -> Story:
     reporter = _client(app, people["reporter"])
     extra = {"consent_audio_at_events": "y"} if consent.get("audio", True) else {}
     response = post_form(
-        reporter, "/stories/new", _form(site.id, JFK.read_bytes(), "jfk.flac", **extra),
+        reporter,
+        "/stories/new",
+        _form(site.id, JFK.read_bytes(), "jfk.flac", **extra),
         content_type="multipart/form-data",
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     return db.session.scalar(db.select(Story))
 
 
-def _samples(path) -> tuple[np.ndarray, int]:  # noqa: ANN001
+def _samples(path) -> tuple[np.ndarray, int]:
     with wave.open(str(path), "rb") as reader:
         return np.frombuffer(reader.readframes(reader.getnframes()), "<i2"), reader.getframerate()
 

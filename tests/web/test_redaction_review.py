@@ -28,7 +28,7 @@ class FakeAnonymiser:
         self.calls: list[tuple[str, tuple, object]] = []
         self.fail = False
 
-    def detect(self, text, known_names=(), lists=None):  # noqa: ANN001, ANN201
+    def detect(self, text, known_names=(), lists=None):
         self.calls.append((text, tuple(known_names), lists))
         if self.fail:
             raise RuntimeError("spaCy fell over: Dave Hessle Road")
@@ -39,9 +39,7 @@ class FakeAnonymiser:
             ("07700 900572", "PHONE", 0.99),
         ):
             for match in re.finditer(re.escape(word), text):
-                found.append(
-                    Detection(match.start(), match.end(), label, "ner", confidence, word)
-                )
+                found.append(Detection(match.start(), match.end(), label, "ner", confidence, word))
         return sorted(found, key=lambda d: d.start)
 
 
@@ -51,28 +49,31 @@ def anonymiser() -> FakeAnonymiser:
 
 
 @pytest.fixture
-def world(make_app, anonymiser):  # noqa: ANN001, ANN201
+def world(make_app, anonymiser):
     app = make_app(ANONYMISER_FACTORY=lambda: anonymiser)
     with app.app_context():
         factories = Factories(app)
-        people = {role: factories.user(role) for role in ("reporter", "facilitator", "researcher", "admin")}
+        people = {
+            role: factories.user(role)
+            for role in ("reporter", "facilitator", "researcher", "admin")
+        }
         factories.site()
         yield app, factories, people
 
 
-def _client(app, user):  # noqa: ANN001, ANN202
+def _client(app, user):
     client = app.test_client()
     response = post_form(client, "/login", {"email": user.email, "password": Factories.PASSWORD})
     assert response.status_code == 302
     return client
 
 
-def _story(factories, people, **overrides) -> Story:  # noqa: ANN001, ANN003
+def _story(factories, people, **overrides) -> Story:
     return factories.story(people["reporter"], signed_off=False, text=STORY, **overrides)
 
 
 def test_the_anonymise_stage_proposes_redactions_and_waits_for_review(world, anonymiser):
-    app, factories, people = world
+    _app, factories, people = world
     story = _story(factories, people)
     assert story.status == "in_review"
     redactions = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).all()
@@ -207,4 +208,9 @@ def test_admins_keep_identifier_lists_that_reach_the_detector(world, anonymiser)
     assert lists.keep == ("the Bridge project",)
     facilitator = _client(app, people["facilitator"])
     assert facilitator.get("/admin/identifier-lists").status_code == 403
-    assert post_form(facilitator, "/admin/identifier-lists", {"kind": "place", "value": "X"}).status_code == 403
+    assert (
+        post_form(
+            facilitator, "/admin/identifier-lists", {"kind": "place", "value": "X"}
+        ).status_code
+        == 403
+    )
