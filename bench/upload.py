@@ -119,6 +119,8 @@ def upload(port: int, server_pid: int, megabytes: int) -> None:
     cookie = answer.getheader("Set-Cookie").split(";")[0]
     form_page = request(port, "GET", "/stories/new", headers={"Cookie": cookie})
     page = form_page.read().decode()
+    if form_page.getheader("Set-Cookie"):  # the form's CSRF token lives in the session
+        cookie = form_page.getheader("Set-Cookie").split(";")[0]
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     site_id = re.search(r'<option value="(\d+)"', page).group(1)
 
@@ -148,6 +150,8 @@ def upload(port: int, server_pid: int, megabytes: int) -> None:
     total = len(head.encode()) + audio_bytes + len(tail)
 
     baseline = memory_kb(server_pid, "VmRSS")
+    # Reset the kernel's peak-RSS mark so that the peak we read is the upload's own.
+    Path(f"/proc/{server_pid}/clear_refs").write_text("5")
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1200)
     started = time.perf_counter()
     connection.putrequest("POST", "/stories/new")
@@ -165,13 +169,16 @@ def upload(port: int, server_pid: int, megabytes: int) -> None:
         sent += len(piece)
     connection.send(tail)
     response = connection.getresponse()
-    response.read()
+    answer_page = response.read().decode(errors="replace")
     elapsed = time.perf_counter() - started
     peak = memory_kb(server_pid, "VmHWM")
     status = response.status
     location = response.getheader("Location", "")
     print(f"upload size:              {megabytes} MB ({total / 1e6:.0f} MB on the wire)")
     print(f"server answer:            {status} {location}")
+    if status != 302:
+        problems = re.findall(r'<p class="error"[^>]*>([^<]+)</p>|<li><a[^>]*>[^<]*</a>: ([^<]+)</li>', answer_page)
+        print("refused:                  " + "; ".join(a or b for a, b in problems))
     print(f"upload time:              {elapsed:.1f} s ({megabytes / elapsed:.0f} MB/s on loopback)")
     print(f"server RSS before:        {baseline / 1024:.0f} MB")
     print(f"server peak RSS:          {peak / 1024:.0f} MB")
