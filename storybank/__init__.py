@@ -71,10 +71,12 @@ def _register_blueprints(app: Flask) -> None:
     from storybank.core.web import init_app as init_web
     from storybank.stories.views import bp as stories_bp
     from storybank.stories.views import review_bp
+    from storybank.tag.views import bp as themes_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(stories_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(anonymise_bp)
+    app.register_blueprint(themes_bp)
     init_web(app)

@@ -102,6 +102,16 @@ def sites_add(name: str) -> None:
     click.echo(f"Added site {site.name}.")
 
 
+@click.command("train")
+@with_appcontext
+def tag_train_command() -> None:
+    """Retrain the theme tagger from reviewers' confirmed and rejected themes."""
+    from storybank.tag.services import train_tagger
+
+    count, path = train_tagger(None)
+    click.echo(f"Trained on {count} decision(s); the tag stage now uses {path}.")
+
+
 @commands.command("init")
 @click.option("--admin-email", default="admin@storybank.local", show_default=True)
 @click.option("--site", "site_name", default="Main site", show_default=True)

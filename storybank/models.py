@@ -12,8 +12,14 @@ from storybank.stories.models import Site
 from storybank.stories.models import Story
 from storybank.stories.models import StoryAudio
 from storybank.stories.models import StoryText
+from storybank.tag.models import CodebookVersion
+from storybank.tag.models import StoryTheme
+from storybank.tag.models import ThemeDefinition
 
 __all__ = [
+    "CodebookVersion",
+    "StoryTheme",
+    "ThemeDefinition",
     "Anonymisation",
     "AuditEvent",
     "AuthSession",

@@ -553,3 +553,27 @@ def remove_entry(actor: User, entry_id: int) -> None:
     )
     db.session.delete(entry)
     db.session.commit()
+
+
+def anonymised_passages(story: Story, spans: list[tuple[int, int]]) -> list[str] | None:
+    """Return passages of the signed-off text with its placeholders, or None if not signed off.
+
+    Placeholders are numbered across the whole story, so [PERSON 1] is the same person in
+    every passage.
+    """
+    if not is_signed_off(story):
+        return None
+    text = story.current_text
+    assert text is not None
+    accepted = [
+        r for r in _redactions(story, text) if r.status == RedactionStatus.ACCEPTED.value
+    ]
+    replacements = _replacements(text.body, accepted)
+    passages = []
+    for start, end in spans:
+        inside = [r for r in accepted if r.start < end and r.end > start]
+        low = min([start, *(r.start for r in inside)])
+        high = max([end, *(r.end for r in inside)])
+        local = [(r.start - low, r.end - low, replacements[r.id]) for r in inside]
+        passages.append(apply_replacements(text.body[low:high], local))
+    return passages

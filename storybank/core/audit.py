@@ -35,6 +35,10 @@ class AuditAction(enum.StrEnum):
     REDACTION_ADDED = "redaction_added"
     ANONYMISATION_SIGNED_OFF = "anonymisation_signed_off"
     IDENTIFIER_LIST_CHANGED = "identifier_list_changed"
+    THEME_CONFIRMED = "theme_confirmed"
+    THEME_REJECTED = "theme_rejected"
+    CODEBOOK_CHANGED = "codebook_changed"
+    TAGGER_TRAINED = "tagger_trained"
     STAGE_RETRIED = "stage_retried"
     USER_CREATED = "user_created"
     USER_ROLE_CHANGED = "user_role_changed"
@@ -60,6 +64,7 @@ ALLOWED_DETAIL_KEYS = frozenset(
         "label",
         "redaction",
         "count",
+        "theme",
     }
 )
 

@@ -55,6 +55,7 @@ STAGES: tuple[Stage, ...] = (
         applies_to=_is_audio,
     ),
     Stage("anonymise", StoryStatus.ANONYMISING, "storybank.anonymise.services:anonymise_story"),
+    Stage("tag", StoryStatus.TAGGING, "storybank.tag.services:tag_story"),
 )
 
 STAGE_NAMES = {stage.name: stage for stage in STAGES}

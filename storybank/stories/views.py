@@ -29,6 +29,8 @@ from storybank.stories.forms import CorrectionForm
 from storybank.stories.forms import NewStoryForm
 from storybank.stories.forms import ResubmitForm
 from storybank.stories.forms import ReturnForm
+from storybank.tag import policy as theme_policy
+from storybank.tag import services as theme_services
 
 bp = Blueprint("stories", __name__, url_prefix="/stories")
 review_bp = Blueprint("review", __name__, url_prefix="/review")
@@ -85,6 +87,11 @@ def detail(story_id: int) -> str:
         released_text=services.released_text(current_user, story),
         redacted_audio=services.can_play_redacted_audio(current_user, story),
         form=EmptyForm(),
+        themes=theme_services.story_themes(
+            current_user, story.id, original=policy.can_see_original(current_user, story)
+        ),
+        can_decide_themes=theme_policy.can_decide_themes(current_user, story),
+        themes_form=EmptyForm(),
     )
 
 
@@ -189,7 +196,8 @@ def resubmit(story_id: int) -> Page:
 def library() -> str:
     """Approved stories this person's role and the storytellers' consent allow."""
     stories = services.list_approved_stories(current_user)
-    return render_template("stories/library.html", stories=stories)
+    tags = theme_services.tags_for_stories([story.id for story in stories])
+    return render_template("stories/library.html", stories=stories, tags=tags)
 
 
 @review_bp.route("/")
@@ -214,6 +222,9 @@ def review(story_id: int) -> Page:
         approve_form=EmptyForm(),
         return_form=ReturnForm(),
         signed_off=services.is_story_signed_off(story),
+        themes=theme_services.story_themes(current_user, story.id, original=True),
+        can_decide_themes=theme_policy.can_decide_themes(current_user, story),
+        themes_form=EmptyForm(),
     )
 
 

@@ -87,6 +87,7 @@ def test_worker_process_takes_a_story_from_the_queue_to_review(queued_app, test_
         assert [(job.stage, job.status) for job in jobs] == [
             ("ingest", "done"),
             ("anonymise", "done"),
+            ("tag", "done"),
         ]
         assert all(job.worker.endswith(f":{worker.pid}") for job in jobs)
 

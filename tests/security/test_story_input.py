@@ -315,7 +315,7 @@ def test_double_click_with_the_same_submission_key_makes_one_story(client, repor
         "stories": 1,
         "texts": 1,
         "consents": 1,
-        "jobs": 2,  # ingest and anonymise
+        "jobs": 3,  # ingest, anonymise and tag
         "submitted events": 1,
     }
 

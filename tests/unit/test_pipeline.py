@@ -31,7 +31,11 @@ def test_text_story_runs_ingest_and_waits_for_review(factories):
     story = factories.story(factories.user("reporter"))
     assert story.status == "in_review"
     stages = [(job.stage, job.status, job.progress, job.attempts) for job in _all_jobs(story)]
-    assert stages == [("ingest", "done", 1.0, 1), ("anonymise", "done", 1.0, 1)]
+    assert stages == [
+        ("ingest", "done", 1.0, 1),
+        ("anonymise", "done", 1.0, 1),
+        ("tag", "done", 1.0, 1),
+    ]
     assert story.word_count == len(story.current_text.body.split())
 
 

@@ -151,7 +151,12 @@ def test_uploaded_recording_is_kept_transcribed_and_waits_for_review(world, fake
     assert transcript.timings["words"][0][:4] == [0, 3, 0.3, 0.6]
     assert fake_transcriber.progress_seen_in_job == [0.5]
     stages = [(job.stage, job.status) for job in db.session.scalars(db.select(Job))]
-    assert stages == [("ingest", "done"), ("transcribe", "done"), ("anonymise", "done")]
+    assert stages == [
+        ("ingest", "done"),
+        ("transcribe", "done"),
+        ("anonymise", "done"),
+        ("tag", "done"),
+    ]
 
 
 def test_recording_is_saved_before_any_processing(make_app, fake_transcriber):
