@@ -31,15 +31,6 @@ def main() -> None:
     """Storybank: community reporters' stories, transcribed, anonymised and themed."""
 
 
-def _add_engine_commands() -> None:
-    """Add the batch tools that run without a server or a database."""
-    from storybank.anonymise.cli import anonymise_command
-
-    main.add_command(anonymise_command, "anonymise")
-
-
-_add_engine_commands()
-
 commands = AppGroup("storybank")
 
 
@@ -200,6 +191,21 @@ def worker_command(threads: int | None) -> None:
     consumer = queue.consumer(workers=threads or app.config["WORKER_THREADS"])
     click.echo("Worker running. Ctrl+C stops it after the current job.")
     consumer.run()
+
+
+def _add_engine_commands() -> None:
+    """Add the batch tools that run without a server or a database (and `tag train`)."""
+    from storybank.anonymise.cli import anonymise_command
+    from storybank.tag.cli import tag_command
+    from storybank.transcribe.cli import transcribe_command
+
+    main.add_command(transcribe_command, "transcribe")
+    main.add_command(anonymise_command, "anonymise")
+    tag_command.add_command(tag_train_command)
+    main.add_command(tag_command, "tag")
+
+
+_add_engine_commands()
 
 
 if __name__ == "__main__":
