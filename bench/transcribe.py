@@ -24,6 +24,7 @@ Targets: >= 15x real time with tiny.en, WER <= 8% on the 4-minute file, < 700 MB
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import subprocess
@@ -106,7 +107,8 @@ def write_joined_wav(path: Path, hours: float, seed: int = 7) -> list[dict[str, 
 
 
 def words_of(transcript: dict[str, Any]) -> list[dict[str, Any]]:
-    return [word for segment in transcript["segments"] for word in segment["words"]]
+    words = [word for segment in transcript["segments"] for word in segment["words"]]
+    return sorted(words, key=lambda word: word["start"])
 
 
 def span_report(transcript: dict[str, Any], spans: list[dict[str, Any]]) -> dict[str, Any]:
@@ -197,7 +199,9 @@ def alignment_report(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
             for token in normalise_words(word["word"]):
                 hypothesis.append((token, word["start"]))
         matcher = SequenceMatcher(
-            a=[token for token, _ in reference], b=[token for token, _ in hypothesis], autojunk=False
+            a=[token for token, _ in reference],
+            b=[token for token, _ in hypothesis],
+            autojunk=False,
         )
         for block in matcher.get_matching_blocks():
             for offset in range(block.size):
@@ -225,7 +229,7 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def settings_for(spec: dict[str, Any]):  # noqa: ANN201 - imported lazily
+def settings_for(spec: dict[str, Any]) -> Any:
     from storybank.transcribe.engine import WhisperSettings
 
     settings = WhisperSettings.from_env()
@@ -331,7 +335,7 @@ def child_file(spec: dict[str, Any]) -> dict[str, Any]:
             default=0.0,
         ),
         "progress_updates": len(progress),
-        "progress_monotonic": all(a <= b for a, b in zip(progress, progress[1:], strict=False)),
+        "progress_monotonic": all(a <= b for a, b in itertools.pairwise(progress)),
         "progress_last": progress[-1] if progress else None,
         "spans": report,
         "loops": repeated_ngrams(transcript["text"]),
@@ -388,7 +392,8 @@ def print_accuracy(title: str, result: dict[str, Any]) -> float:
         print(
             f"\n{name} ({figures['duration']:.0f} s): WER {figures['wer']:.1%} "
             f"({figures['errors']}/{figures['words']}), {speed_here:.1f}x real time; "
-            f"first-word offset max {spans['max_offset']:.2f} s, mean {spans['mean_offset']:.2f} s; "
+            f"first-word offset max {spans['max_offset']:.2f} s, "
+            f"mean {spans['mean_offset']:.2f} s; "
             f"clips with no words: {spans['missing'] or 'none'}; offsets over 1 s: "
             f"{spans['over_1s'] or 'none'}; loops: {figures['loops'] or 'none'}"
         )
@@ -433,9 +438,10 @@ def print_file(title: str, result: dict[str, Any], memory_target: bool) -> None:
     print(
         f"drift over {spans['spans']} clips: first-word offset max {spans['max_offset']:.2f} s, "
         f"mean {spans['mean_offset']:.2f} s; mean signed offset in the first tenth "
-        f"{spans['mean_offset_first_tenth']:+.2f} s, last tenth {spans['mean_offset_last_tenth']:+.2f}"
-        f" s; over 1 s: {len(spans['over_1s'])} {spans['over_1s'][:5] or ''}; clips with no "
-        f"words: {len(spans['missing'])} {spans['missing'][:5] or ''}"
+        f"{spans['mean_offset_first_tenth']:+.2f} s, "
+        f"last tenth {spans['mean_offset_last_tenth']:+.2f} s; "
+        f"over 1 s: {len(spans['over_1s'])} {spans['over_1s'][:5] or ''}; "
+        f"clips with no words: {len(spans['missing'])} {spans['missing'][:5] or ''}"
     )
     print(f"repetition loops (an n-gram 3+ times in a row): {result['loops'] or 'none'}")
     print(

@@ -17,12 +17,10 @@ from storybank.tag.models import StoryTheme
 from storybank.tag.models import ThemeDefinition
 
 __all__ = [
-    "CodebookVersion",
-    "StoryTheme",
-    "ThemeDefinition",
     "Anonymisation",
     "AuditEvent",
     "AuthSession",
+    "CodebookVersion",
     "ConsentRecord",
     "IdentifierListEntry",
     "Job",
@@ -31,5 +29,7 @@ __all__ = [
     "Story",
     "StoryAudio",
     "StoryText",
+    "StoryTheme",
+    "ThemeDefinition",
     "User",
 ]

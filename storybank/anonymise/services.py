@@ -565,9 +565,7 @@ def anonymised_passages(story: Story, spans: list[tuple[int, int]]) -> list[str]
         return None
     text = story.current_text
     assert text is not None
-    accepted = [
-        r for r in _redactions(story, text) if r.status == RedactionStatus.ACCEPTED.value
-    ]
+    accepted = [r for r in _redactions(story, text) if r.status == RedactionStatus.ACCEPTED.value]
     replacements = _replacements(text.body, accepted)
     passages = []
     for start, end in spans:

@@ -118,7 +118,7 @@ def tag_story(story_id: int, report_progress: ProgressCallback) -> None:
     text = story.current_text
     try:
         scores = get_tagger(codebook).score(text.body)
-    except Exception as error:  # noqa: BLE001 - a failed stage must be visible, not a crash
+    except Exception as error:
         raise StageError(f"Theme tagging failed ({type(error).__name__}). Retry it.") from error
     existing = {
         theme.theme_key: theme
@@ -164,7 +164,7 @@ def story_themes(actor: User, story_id: int, original: bool) -> list[ThemeView]:
     Reviewers (`original`) read evidence from the original text; everyone else reads the
     signed-off anonymised passages, or none.
     """
-    from storybank.anonymise.services import anonymised_passages  # noqa: PLC0415
+    from storybank.anonymise.services import anonymised_passages
 
     story = get_story(actor, story_id)
     rows = {

@@ -98,7 +98,7 @@ class Transcript:
     segments: tuple[Segment, ...]
 
     def to_json(self) -> dict[str, Any]:
-        """Return the shape of `storybank transcribe --json` (see DESIGN, command-line contracts)."""
+        """Return the shape that `storybank transcribe --json` prints (DESIGN's contract)."""
         return {
             "text": self.text,
             "language": self.language,
@@ -361,14 +361,14 @@ def _missed_speech(
 
 
 def _cut_before(segment: Segment, limit: float) -> Segment:
-    """End a segment (and its words) by `limit` if it starts before it."""
+    """End a segment that starts before `limit` by then; its words keep their text and order."""
     if segment.start >= limit or segment.end <= limit:
         return segment
     return replace(
         segment,
         end=limit,
         words=tuple(
-            replace(word, end=min(word.end, limit)) if word.start < limit else word
+            replace(word, start=min(word.start, limit), end=min(word.end, limit))
             for word in segment.words
         ),
     )
@@ -492,9 +492,7 @@ class FasterWhisperEngine(_BlockEngine):
             # Each window is decoded on its own, so one bad window cannot drag the next into a
             # repetition loop or shift its timestamps; the temperature fallback (compression
             # ratio above 2.4, mean log-probability below -1) redoes a window that loops.
-            raw, info = self._model.transcribe(
-                samples, condition_on_previous_text=False, **options
-            )
+            raw, info = self._model.transcribe(samples, condition_on_previous_text=False, **options)
         return self._converted(raw), info.language
 
     @staticmethod

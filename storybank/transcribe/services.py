@@ -7,16 +7,16 @@ import threading
 from collections.abc import Callable
 
 from flask import current_app
-from storybank.transcribe.engine import ModelIntegrityError
-from storybank.transcribe.engine import TranscriptionEngine
-from storybank.transcribe.engine import WhisperSettings
-from storybank.transcribe.engine import load_engine
 
 from storybank.extensions import db
 from storybank.pipeline.stages import ProgressCallback
 from storybank.pipeline.stages import StageError
 from storybank.stories.models import Story
 from storybank.stories.models import StoryText
+from storybank.transcribe.engine import ModelIntegrityError
+from storybank.transcribe.engine import TranscriptionEngine
+from storybank.transcribe.engine import WhisperSettings
+from storybank.transcribe.engine import load_engine
 from storybank.transcribe.timing import transcript_to_text
 
 TRANSCRIPT_ORIGIN = "transcript"

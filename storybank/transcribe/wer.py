@@ -58,9 +58,7 @@ class WordErrors:
         return self.errors / self.reference_words
 
     def __add__(self, other: WordErrors) -> WordErrors:
-        return WordErrors(
-            self.errors + other.errors, self.reference_words + other.reference_words
-        )
+        return WordErrors(self.errors + other.errors, self.reference_words + other.reference_words)
 
 
 def count_word_errors(reference: str, hypothesis: str) -> WordErrors:

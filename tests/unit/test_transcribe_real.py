@@ -34,7 +34,7 @@ def engine() -> whisper.TranscriptionEngine:
 
 
 @pytest.fixture(scope="module")
-def jfk(engine) -> tuple[whisper.Transcript, list[float]]:  # noqa: ANN001
+def jfk(engine) -> tuple[whisper.Transcript, list[float]]:
     progress: list[float] = []
     return engine.transcribe(JFK, on_progress=progress.append), progress
 

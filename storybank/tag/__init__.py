@@ -1,0 +1,1 @@
+"""Theme tagging: score stories against the codebook, with evidence, and learn from decisions."""

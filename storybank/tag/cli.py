@@ -1,0 +1,130 @@
+"""`storybank tag`: tag a JSONL batch of stories with themes and evidence, with no server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO
+from typing import Any
+
+import click
+
+from storybank.tag.engine import Tagger
+from storybank.tag.engine import TaggerError
+from storybank.tag.engine import build_tagger
+from storybank.tag.engine import default_codebook
+from storybank.tag.engine import load_model
+
+
+def tag_record(tagger: Tagger, record: Any) -> dict[str, Any]:
+    """Tag one input record; raise ValueError when it is malformed."""
+    if not isinstance(record, dict):
+        raise ValueError("Each line must be a JSON object with an id and a text.")
+    text = record.get("text")
+    if not isinstance(text, str):
+        raise ValueError('The line has no "text" string.')
+    return {
+        "id": record.get("id"),
+        "themes": [
+            {
+                "theme": result.theme,
+                "score": result.score,
+                "assigned": result.assigned,
+                "evidence": [
+                    {"start": e.start, "end": e.end, "text": e.text} for e in result.evidence
+                ],
+            }
+            for result in tagger.score(text)
+        ],
+    }
+
+
+def _record_id(line: str) -> Any:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record.get("id") if isinstance(record, dict) else None
+
+
+def tag_lines(tagger: Tagger, source: IO[str], out: IO[str]) -> tuple[int, int]:
+    """Tag each JSONL line of source into out; return (written, failed)."""
+    written = failed = 0
+    for number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        try:
+            result = tag_record(tagger, json.loads(line))
+            written += 1
+        except json.JSONDecodeError as error:
+            result = {"id": None, "error": f"Line {number} is not valid JSON ({error.msg})."}
+            failed += 1
+        except ValueError as error:
+            result = {"id": _record_id(line), "error": str(error)}
+            failed += 1
+        except Exception as error:  # one bad story must not stop the batch
+            result = {
+                "id": _record_id(line),
+                "error": f"Tagging failed on line {number} ({type(error).__name__}).",
+            }
+            failed += 1
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.flush()
+    return written, failed
+
+
+@click.command("tag")
+@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+@click.option(
+    "--out",
+    "out",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Where to write the tagged JSONL (default: standard output).",
+)
+@click.option(
+    "--model",
+    "model",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Saved weights (from `storybank tag train`); default: the codebook alone.",
+)
+def run_tagging(source: IO[str], out: IO[str], model: Path | None) -> None:
+    """Tag stories: JSONL lines of {"id", "text"} in, theme scores and evidence out."""
+    codebook = default_codebook()
+    try:
+        tagger = load_model(model, codebook) if model else build_tagger(codebook)
+    except TaggerError as error:
+        raise click.ClickException(error.message) from error
+    written, failed = tag_lines(tagger, source, out)
+    if failed:
+        click.echo(f"{written} tagged, {failed} line(s) with errors.", err=True)
+
+
+class TagGroup(click.Group):
+    """`storybank tag`: run a subcommand when one is named first, else tag a batch.
+
+    `storybank tag train ...` runs the registered `train`; `storybank tag [IN] [--out OUT]
+    [--model PATH]` (and `storybank tag --help`) go to the tagging itself.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Keep the arguments for the tagging unless the first one names a subcommand."""
+        if args and args[0] in self.commands:
+            return super().parse_args(ctx, args)
+        ctx.meta["storybank.tag.args"] = list(args)
+        return []
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Dispatch to the subcommand, or run the tagging with the kept arguments."""
+        if "storybank.tag.args" not in ctx.meta:
+            return super().invoke(ctx)
+        args = ctx.meta.pop("storybank.tag.args")
+        name = ctx.info_name or "tag"
+        with run_tagging.make_context(name, args, parent=ctx.parent) as sub_ctx:
+            return run_tagging.invoke(sub_ctx)
+
+
+@click.group("tag", cls=TagGroup)
+def tag_command() -> None:
+    """Tag stories with themes and evidence, or run a subcommand such as `train`."""
