@@ -829,11 +829,30 @@ class Anonymiser:
                 continue  # "B12", "M1": too little of a name to be one
             if _is_generic_entity(context, surface):
                 continue
+            words = tokenize(surface)
             if context.caseless and not any(
-                context.lexicon.is_name(t.base) or not context.common(t.base)
-                for t in tokenize(surface)
+                context.lexicon.is_name(t.base) or not context.common(t.base) for t in words
             ):
                 continue
+            # The small model calls some first names places ("one of the dads, Kenny"): a
+            # listed first name alone that is no listed place is a person.
+            if (
+                label == "LOCATION"
+                and len(words) == 1
+                and words[0].base in context.lexicon.first_names
+                and words[0].base not in context.lexicon.places
+            ):
+                label = "PERSON"
+            # It also pulls a sentence's first verb into a name ("Ring Dave"): an everyday
+            # word that is no listed name, before a name, stays outside the span.
+            if (
+                label == "PERSON"
+                and len(words) > 1
+                and not context.lexicon.is_name(words[0].base)
+                and context.common(words[0].base)
+                and context.lexicon.is_name(words[1].base)
+            ):
+                start += words[1].start
             found.append(_Candidate(start, end, label, "ner", confidence))
         return found
 
