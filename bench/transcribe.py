@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import subprocess
 import sys
@@ -274,15 +275,17 @@ def child_accuracy(spec: dict[str, Any]) -> dict[str, Any]:
     longs = {}
     for name in long_files:
         entry = long_entry(name)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         transcript = engine.transcribe(AUDIO / name).to_json()
         wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         reference = " ".join(span["reference"] for span in entry["clip_spans"])
         errors = count_word_errors(reference, transcript["text"])
         spans = span_report(transcript, entry["clip_spans"])
         longs[name] = {
             "duration": transcript["duration"],
             "seconds": wall,
+            "cpu_seconds": cpu,
             "wer": errors.rate,
             "errors": errors.errors,
             "words": errors.reference_words,
@@ -306,6 +309,7 @@ def child_accuracy(spec: dict[str, Any]) -> dict[str, Any]:
         "long": longs,
         "silence": silence,
         "alignment": alignment_report(clip_results),
+        "load_average": os.getloadavg()[0],
         "peak_mb": peak_mb(),
     }
 
@@ -318,9 +322,10 @@ def child_file(spec: dict[str, Any]) -> dict[str, Any]:
     engine = load_engine(settings_for(spec))
     spans = json.loads(Path(spec["spans"]).read_text())
     progress: list[float] = []
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     transcript = engine.transcribe(Path(spec["wav"]), on_progress=progress.append).to_json()
     wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     reference = " ".join(span["reference"] for span in spans)
     errors = count_word_errors(reference, transcript["text"])
     report = span_report(transcript, spans)
@@ -328,6 +333,8 @@ def child_file(spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "duration": transcript["duration"],
         "seconds": wall,
+        "cpu_seconds": cpu,
+        "load_average": os.getloadavg()[0],
         "wer": errors.rate,
         "segments": len(transcript["segments"]),
         "longest_segment": max(
@@ -387,11 +394,13 @@ def print_accuracy(title: str, result: dict[str, Any]) -> float:
     speed = 0.0
     for name, figures in result["long"].items():
         speed_here = figures["duration"] / figures["seconds"]
+        cpu_speed = figures["duration"] / figures["cpu_seconds"]
         speed = speed or speed_here
         spans = figures["spans"]
         print(
             f"\n{name} ({figures['duration']:.0f} s): WER {figures['wer']:.1%} "
-            f"({figures['errors']}/{figures['words']}), {speed_here:.1f}x real time; "
+            f"({figures['errors']}/{figures['words']}), {speed_here:.1f}x real time "
+            f"({cpu_speed:.1f}x per CPU second); "
             f"first-word offset max {spans['max_offset']:.2f} s, "
             f"mean {spans['mean_offset']:.2f} s; "
             f"clips with no words: {spans['missing'] or 'none'}; offsets over 1 s: "
@@ -413,7 +422,10 @@ def print_accuracy(title: str, result: dict[str, Any]) -> float:
         f"noise_only_30s: {silence['noise_only_30s_words']} words; gap30s pause: "
         f"{len(silence['gap30s_words_in_pause'])} words {silence['gap30s_words_in_pause'] or ''}"
     )
-    print(f"peak memory of this child: {result['peak_mb']:.0f} MB")
+    print(
+        f"peak memory of this child: {result['peak_mb']:.0f} MB; load average "
+        f"{result['load_average']:.1f} (other work on the machine slows the figures above)"
+    )
     print(
         f"\nreal-time factor on the 4-minute file: {speed:.1f}x "
         f"({verdict(speed >= TARGET_SPEED)} >= {TARGET_SPEED:.0f}x); "
@@ -428,7 +440,9 @@ def print_file(title: str, result: dict[str, Any], memory_target: bool) -> None:
     print(f"\n== {title}")
     print(
         f"{result['duration'] / 3600:.2f} h transcribed from the WAV in {result['seconds']:.0f} s: "
-        f"{result['duration'] / result['seconds']:.1f}x real time; WER {result['wer']:.1%}; "
+        f"{result['duration'] / result['seconds']:.1f}x real time "
+        f"({result['duration'] / result['cpu_seconds']:.1f}x per CPU second, load average "
+        f"{result['load_average']:.1f}); WER {result['wer']:.1%}; "
         f"{result['segments']} segments, longest {result['longest_segment']:.1f} s"
     )
     line = f"peak memory (child ru_maxrss): {result['peak_mb']:.0f} MB"

