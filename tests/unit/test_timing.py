@@ -5,7 +5,6 @@ from __future__ import annotations
 from storybank.transcribe.engine import Segment
 from storybank.transcribe.engine import Transcript
 from storybank.transcribe.engine import Word
-
 from storybank.transcribe.timing import carry_timings
 from storybank.transcribe.timing import timed_lines
 from storybank.transcribe.timing import transcript_to_text
