@@ -83,7 +83,8 @@ def test_worker_process_takes_a_story_from_the_queue_to_review(queued_app, test_
         output = _stop(worker)
     assert reached, output
     with app.app_context():
-        jobs = db.session.scalars(db.select(Job).where(Job.story_id == story_id)).all()
+        query = db.select(Job).where(Job.story_id == story_id).order_by(Job.id)
+        jobs = db.session.scalars(query).all()
         assert [(job.stage, job.status) for job in jobs] == [
             ("ingest", "done"),
             ("anonymise", "done"),
@@ -102,7 +103,8 @@ def test_worker_resumes_the_job_of_a_worker_that_crashed(queued_app, test_root, 
         # queue message is gone with it.
         dead = subprocess.Popen([sys.executable, "-c", "pass"])
         dead.wait()
-        job = db.session.scalars(db.select(Job).where(Job.story_id == story_id)).first()
+        query = db.select(Job).where(Job.story_id == story_id).order_by(Job.id)
+        job = db.session.scalars(query).first()
         import socket
 
         job.status = "running"

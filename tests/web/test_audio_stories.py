@@ -150,7 +150,8 @@ def test_uploaded_recording_is_kept_transcribed_and_waits_for_review(world, fake
     assert transcript.body == "And so my fellow Americans,\nask not."
     assert transcript.timings["words"][0][:4] == [0, 3, 0.3, 0.6]
     assert fake_transcriber.progress_seen_in_job == [0.5]
-    stages = [(job.stage, job.status) for job in db.session.scalars(db.select(Job))]
+    jobs = db.session.scalars(db.select(Job).order_by(Job.id))
+    stages = [(job.stage, job.status) for job in jobs]
     assert stages == [
         ("ingest", "done"),
         ("transcribe", "done"),
