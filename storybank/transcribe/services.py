@@ -13,8 +13,8 @@ from storybank.pipeline.stages import ProgressCallback
 from storybank.pipeline.stages import StageError
 from storybank.stories.models import Story
 from storybank.stories.models import StoryText
-from storybank.transcribe.engine import ModelIntegrityError
 from storybank.transcribe.engine import TranscriptionEngine
+from storybank.transcribe.engine import TranscriptionError
 from storybank.transcribe.engine import WhisperSettings
 from storybank.transcribe.engine import load_engine
 from storybank.transcribe.timing import transcript_to_text
@@ -52,8 +52,8 @@ def transcribe_story(story_id: int, report_progress: ProgressCallback) -> None:
         engine = get_transcriber()
         with storage.local_path(story.audio.canonical_key) as path:
             transcript = engine.transcribe(path, on_progress=report_progress)
-    except ModelIntegrityError as error:
-        raise StageError(str(error)) from error
+    except TranscriptionError as error:  # model, settings or audio: say what to do
+        raise StageError(error.message) from error
     body, timings = transcript_to_text(transcript)
     story = db.session.get(Story, story_id)
     assert story is not None
