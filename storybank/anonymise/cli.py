@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import IO
 from typing import Any
 
@@ -13,6 +12,7 @@ from storybank.anonymise.engine import AnonymiserSettings
 from storybank.anonymise.engine import apply_replacements
 from storybank.anonymise.engine import assign_placeholders
 from storybank.anonymise.engine import load_anonymiser
+from storybank.core.jsonl import process_jsonl
 
 
 def anonymise_record(anonymiser: Any, record: Any) -> dict[str, Any]:
@@ -44,39 +44,17 @@ def anonymise_record(anonymiser: Any, record: Any) -> dict[str, Any]:
     }
 
 
-def _record_id(line: str) -> Any:
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return None
-    return record.get("id") if isinstance(record, dict) else None
-
-
 def anonymise_lines(anonymiser: Any, source: IO[str], out: IO[str]) -> tuple[int, int]:
     """Anonymise each JSONL line of source into out; return (written, failed)."""
-    written = failed = 0
-    for number, line in enumerate(source, start=1):
-        if not line.strip():
-            continue
-        try:
-            result = anonymise_record(anonymiser, json.loads(line))
-            written += 1
-        except json.JSONDecodeError as error:
-            result = {"id": None, "error": f"Line {number} is not valid JSON ({error.msg})."}
-            failed += 1
-        except ValueError as error:
-            result = {"id": _record_id(line), "error": str(error)}
-            failed += 1
-        except Exception as error:  # fail closed: an engine fault releases no text
-            result = {
-                "id": _record_id(line),
-                "error": f"Anonymisation failed on line {number} ({type(error).__name__}); "
-                "nothing was released for it.",
-            }
-            failed += 1
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
-        out.flush()
-    return written, failed
+    return process_jsonl(
+        source,
+        out,
+        lambda record: anonymise_record(anonymiser, record),
+        lambda number, error: (
+            f"Anonymisation failed on line {number} ({type(error).__name__}); "
+            "nothing was released for it."
+        ),
+    )
 
 
 @click.command("anonymise")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import IO
 from typing import Any
 
 import click
 
+from storybank.core.jsonl import process_jsonl
 from storybank.tag.engine import Tagger
 from storybank.tag.engine import TaggerError
 from storybank.tag.engine import build_tagger
@@ -39,38 +39,14 @@ def tag_record(tagger: Tagger, record: Any) -> dict[str, Any]:
     }
 
 
-def _record_id(line: str) -> Any:
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return None
-    return record.get("id") if isinstance(record, dict) else None
-
-
 def tag_lines(tagger: Tagger, source: IO[str], out: IO[str]) -> tuple[int, int]:
     """Tag each JSONL line of source into out; return (written, failed)."""
-    written = failed = 0
-    for number, line in enumerate(source, start=1):
-        if not line.strip():
-            continue
-        try:
-            result = tag_record(tagger, json.loads(line))
-            written += 1
-        except json.JSONDecodeError as error:
-            result = {"id": None, "error": f"Line {number} is not valid JSON ({error.msg})."}
-            failed += 1
-        except ValueError as error:
-            result = {"id": _record_id(line), "error": str(error)}
-            failed += 1
-        except Exception as error:  # one bad story must not stop the batch
-            result = {
-                "id": _record_id(line),
-                "error": f"Tagging failed on line {number} ({type(error).__name__}).",
-            }
-            failed += 1
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
-        out.flush()
-    return written, failed
+    return process_jsonl(
+        source,
+        out,
+        lambda record: tag_record(tagger, record),
+        lambda number, error: f"Tagging failed on line {number} ({type(error).__name__}).",
+    )
 
 
 @click.command("tag")
