@@ -1,9 +1,11 @@
-"""Redacted audio: silence or beep every accepted redaction, placed by the words' timings."""
+"""Redacted audio: beep every accepted redaction (placed by its words' timings) and every
+stretch a reviewer hid; read and write the times people type."""
 
 from __future__ import annotations
 
 import math
 import os
+import re
 import tempfile
 import wave
 from collections.abc import Sequence
@@ -20,6 +22,11 @@ PADDING_SECONDS = 0.15
 ESTIMATED_PADDING_SECONDS = 0.4
 BEEP_HERTZ = 1000.0
 BEEP_LEVEL = 0.15  # of full scale: audible, not painful
+# Whisper's own probability for a word; below this the review flags it as hard to hear, since
+# a misheard local name is in no list and only a listening reviewer can catch it.
+UNSURE_WORD_BELOW = 0.5
+
+_CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)$")
 
 
 @dataclass(frozen=True)
@@ -45,13 +52,51 @@ def time_ranges(
         for word in covered:
             pad = ESTIMATED_PADDING_SECONDS if word.estimated else PADDING_SECONDS
             ranges.append((max(word.start - pad, 0.0), word.end + pad))
+    return merge_ranges(ranges), missing
+
+
+def merge_ranges(ranges: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sort time ranges and join those that overlap or touch."""
     merged: list[tuple[float, float]] = []
     for begin, finish in sorted(ranges):
         if merged and begin <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], finish))
         else:
             merged.append((begin, finish))
-    return merged, missing
+    return merged
+
+
+def word_range_seconds(words: Sequence[TimedWord], first: int, last: int) -> tuple[float, float]:
+    """The padded stretch of audio from the first chosen word to the last, pauses included."""
+    chosen = words[first : last + 1]
+    begin_pad = ESTIMATED_PADDING_SECONDS if chosen[0].estimated else PADDING_SECONDS
+    end_pad = ESTIMATED_PADDING_SECONDS if chosen[-1].estimated else PADDING_SECONDS
+    begin = min(word.start for word in chosen)
+    finish = max(word.end for word in chosen)
+    return max(begin - begin_pad, 0.0), finish + end_pad
+
+
+def parse_seconds(value: str) -> float | None:
+    """Read a time typed as seconds (83.5) or a clock (1:23, 1:23.5, 0:01:23); None if neither."""
+    value = (value or "").strip().replace(",", ".")
+    match = _CLOCK.match(value)
+    if match:
+        hours, minutes, seconds = match.groups()
+        if float(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
+            return None
+        return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def format_seconds(seconds: float) -> str:
+    """Show a time as minutes and seconds to a tenth: 83.46 becomes 1:23.5."""
+    tenths = round(seconds * 10)
+    minutes, rest = divmod(tenths, 600)
+    return f"{minutes}:{rest // 10:02d}.{rest % 10}"
 
 
 def redact_wav(

@@ -38,6 +38,8 @@ class Redaction(db.Model):
     start: Mapped[int] = mapped_column()
     end: Mapped[int] = mapped_column()
     label: Mapped[str] = mapped_column(String(10))
+    # The detector's label, kept when a reviewer relabels, so the change carries to new versions.
+    detected_label: Mapped[str | None] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(20))  # a detection layer, or "reviewer"
     confidence: Mapped[float] = mapped_column()
     status: Mapped[str] = mapped_column(String(10), default=RedactionStatus.PROPOSED.value)
@@ -90,5 +92,24 @@ class IdentifierListEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
     value: Mapped[str] = mapped_column(String(120))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AudioHide(db.Model):
+    """A stretch of a story's recording that a reviewer hid, whether or not a redaction covers it.
+
+    Times are seconds into the recording, so a hide outlives corrections to the transcript.
+    `from_word` and `to_word` record which transcript words it was picked from, if any.
+    """
+
+    __tablename__ = "audio_hides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    start_seconds: Mapped[float] = mapped_column()
+    end_seconds: Mapped[float] = mapped_column()
+    from_word: Mapped[int | None] = mapped_column()
+    to_word: Mapped[int | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -15,6 +15,26 @@ def can_review_redactions(actor: Actor | None, story: Story) -> bool:
     return story_policy.can_review(actor, story)
 
 
+def can_relabel_redaction(actor: Actor | None, story: Story) -> bool:
+    """Whoever reviews the redactions may say what kind of identifier one is."""
+    return can_review_redactions(actor, story)
+
+
+def can_hide_audio_stretch(actor: Actor | None, story: Story) -> bool:
+    """A reviewer may hide any stretch of a recording, by time or by transcript words."""
+    return story.is_audio and can_review_redactions(actor, story)
+
+
+def can_hide_audio_words(actor: Actor | None, story: Story) -> bool:
+    """Hiding the stretch under chosen transcript words is hiding a stretch."""
+    return can_hide_audio_stretch(actor, story)
+
+
+def can_remove_audio_hide(actor: Actor | None, story: Story) -> bool:
+    """Whoever may hide a stretch may change their mind while the story is in review."""
+    return can_hide_audio_stretch(actor, story)
+
+
 def can_manage_lists(actor: Actor | None) -> bool:
     """Admins keep the prison, court, place and keep lists."""
     return has_role(actor, Role.ADMIN)

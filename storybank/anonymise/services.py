@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +18,14 @@ from sqlalchemy import select
 
 from storybank.accounts.models import User
 from storybank.anonymise import policy
+from storybank.anonymise.audio import UNSURE_WORD_BELOW
 from storybank.anonymise.audio import Unplaceable
+from storybank.anonymise.audio import format_seconds
+from storybank.anonymise.audio import merge_ranges
+from storybank.anonymise.audio import parse_seconds
 from storybank.anonymise.audio import redact_wav
 from storybank.anonymise.audio import time_ranges
+from storybank.anonymise.audio import word_range_seconds
 from storybank.anonymise.engine import LABELS
 from storybank.anonymise.engine import UNSURE_BELOW
 from storybank.anonymise.engine import Anonymiser
@@ -30,6 +36,7 @@ from storybank.anonymise.engine import apply_replacements
 from storybank.anonymise.engine import assign_placeholders
 from storybank.anonymise.engine import load_anonymiser
 from storybank.anonymise.models import Anonymisation
+from storybank.anonymise.models import AudioHide
 from storybank.anonymise.models import AudioRedactionStatus
 from storybank.anonymise.models import IdentifierListEntry
 from storybank.anonymise.models import ListKind
@@ -37,17 +44,21 @@ from storybank.anonymise.models import Redaction
 from storybank.anonymise.models import RedactionStatus
 from storybank.core.audit import AuditAction
 from storybank.core.audit import record_event
+from storybank.core.authz import Actor
 from storybank.core.db import utcnow
 from storybank.core.errors import Conflict
 from storybank.core.errors import InvalidInput
 from storybank.core.errors import NotAllowed
 from storybank.core.errors import NotFound
+from storybank.core.errors import ProblemCollector
 from storybank.extensions import db
 from storybank.pipeline.stages import ProgressCallback
 from storybank.pipeline.stages import StageError
 from storybank.stories.models import Story
 from storybank.stories.models import StoryText
 from storybank.stories.services import get_story
+from storybank.transcribe.timing import TimedWord
+from storybank.transcribe.timing import timed_lines
 from storybank.transcribe.timing import words_from_timings
 
 _anonymiser_lock = threading.Lock()
@@ -95,26 +106,36 @@ def known_names(story: Story) -> list[str]:
     return [name for name in names if name and name.strip()]
 
 
-def _carried_decisions(story_id: int) -> tuple[set[tuple[str, str]], list[tuple[str, str]]]:
-    """Reviewers' rejections and additions on an earlier version, by surface text and label."""
+@dataclass
+class _Carried:
+    """A reviewer's decisions on an earlier text version, by surface text."""
+
+    rejected: set[tuple[str, str]]  # (surface, label) shown on purpose
+    added: list[tuple[str, str]]  # (surface, label) the reviewer redacted by hand
+    labels: dict[tuple[str, str], str]  # (surface, detected label) -> the reviewer's label
+
+
+def _carried_decisions(story_id: int) -> _Carried:
+    """Reviewers' rejections, additions and relabels on an earlier version."""
     old = db.session.scalars(select(Redaction).where(Redaction.story_id == story_id)).all()
-    rejected: set[tuple[str, str]] = set()
-    added: list[tuple[str, str]] = []
+    carried = _Carried(set(), [], {})
     for redaction in old:
         body = db.session.get(StoryText, redaction.text_version_id).body
         surface = body[redaction.start : redaction.end].casefold()
         if redaction.status == RedactionStatus.REJECTED.value:
-            rejected.add((surface, redaction.label))
+            carried.rejected.add((surface, redaction.label))
         elif redaction.source == "reviewer":
-            added.append((surface, redaction.label))
-    return rejected, added
+            carried.added.append((surface, redaction.label))
+        if redaction.detected_label and redaction.detected_label != redaction.label:
+            carried.labels[(surface, redaction.detected_label)] = redaction.label
+    return carried
 
 
 def anonymise_story(story_id: int, report_progress: ProgressCallback) -> None:
     """Propose redactions for the story's newest text. Fails closed: no proposal, no release.
 
-    Safe to run again. A reviewer's rejections and additions on an earlier version carry over
-    to the same words in the new one.
+    Safe to run again. A reviewer's rejections, additions and relabels on an earlier version
+    carry over to the same words in the new one.
     """
     story = db.session.get(Story, story_id)
     if story is None:
@@ -130,35 +151,9 @@ def anonymise_story(story_id: int, report_progress: ProgressCallback) -> None:
             "released. Retry it; if it fails again, ask an admin."
         ) from error
     report_progress(0.8)
-    rejected, added = _carried_decisions(story.id)
+    carried = _carried_decisions(story.id)
     db.session.execute(delete(Redaction).where(Redaction.story_id == story.id))
-    covered: list[tuple[int, int]] = []
-    for detection in detections:
-        surface = text.body[detection.start : detection.end].casefold()
-        decided = (surface, detection.label) in rejected
-        db.session.add(
-            Redaction(
-                story_id=story.id,
-                text_version_id=text.id,
-                start=detection.start,
-                end=detection.end,
-                label=detection.label,
-                source=detection.source,
-                confidence=detection.confidence,
-                status=RedactionStatus.REJECTED.value
-                if decided
-                else RedactionStatus.PROPOSED.value,
-            )
-        )
-        covered.append((detection.start, detection.end))
-    lowered = text.body.casefold()
-    for surface, label in added:
-        for start in _occurrences(lowered, surface):
-            end = start + len(surface)
-            if any(start < c_end and end > c_start for c_start, c_end in covered):
-                continue
-            db.session.add(_reviewer_redaction(story, text, start, end, label, None))
-            covered.append((start, end))
+    _store_proposals(story, text, detections, carried)
     anonymisation = db.session.scalar(
         select(Anonymisation).where(Anonymisation.story_id == story.id)
     )
@@ -174,6 +169,39 @@ def anonymise_story(story_id: int, report_progress: ProgressCallback) -> None:
     anonymisation.redacted_audio_key = None
     db.session.commit()
     report_progress(1.0)
+
+
+def _store_proposals(
+    story: Story, text: StoryText, detections: list[Detection], carried: _Carried
+) -> None:
+    """Add a proposed redaction per detection, then the reviewer's carried additions."""
+    covered: list[tuple[int, int]] = []
+    for detection in detections:
+        surface = text.body[detection.start : detection.end].casefold()
+        label = carried.labels.get((surface, detection.label), detection.label)
+        shown = (surface, label) in carried.rejected
+        db.session.add(
+            Redaction(
+                story_id=story.id,
+                text_version_id=text.id,
+                start=detection.start,
+                end=detection.end,
+                label=label,
+                detected_label=detection.label,
+                source=detection.source,
+                confidence=detection.confidence,
+                status=(RedactionStatus.REJECTED if shown else RedactionStatus.PROPOSED).value,
+            )
+        )
+        covered.append((detection.start, detection.end))
+    lowered = text.body.casefold()
+    for surface, label in carried.added:
+        for start in _occurrences(lowered, surface):
+            end = start + len(surface)
+            if any(start < c_end and end > c_start for c_start, c_end in covered):
+                continue
+            db.session.add(_reviewer_redaction(story, text, start, end, label, None))
+            covered.append((start, end))
 
 
 def _occurrences(haystack: str, needle: str) -> list[int]:
@@ -213,6 +241,63 @@ class ReviewItem:
 
 
 @dataclass(frozen=True)
+class ReviewWord:
+    """A transcript word on the review page, and why the reviewer might listen to it."""
+
+    index: int | None  # position among the timed words; None for a word with no timing
+    text: str
+    timing: TimedWord | None
+    unsure: bool  # Whisper heard it with a probability below UNSURE_WORD_BELOW
+    redacted: bool  # a redaction that is not rejected covers it
+    hidden: bool  # inside a stretch the reviewer hid
+
+    @property
+    def time(self) -> str:
+        return format_seconds(self.timing.start) if self.timing else ""
+
+
+@dataclass(frozen=True)
+class ReviewHide:
+    """A hidden stretch of the recording, with the transcript words it silences."""
+
+    hide: AudioHide
+    words: str
+
+    @property
+    def span(self) -> str:
+        return (
+            f"{format_seconds(self.hide.start_seconds)} to {format_seconds(self.hide.end_seconds)}"
+        )
+
+
+@dataclass(frozen=True)
+class AudioReview:
+    """The recording's side of the review: its words, the unclear ones, the hidden stretches."""
+
+    duration: float
+    lines: list[list[ReviewWord]]
+    hides: list[ReviewHide]
+
+    @property
+    def words(self) -> list[ReviewWord]:
+        return [word for line in self.lines for word in line if word.index is not None]
+
+    @property
+    def unsure_words(self) -> list[tuple[ReviewWord, str]]:
+        """Each word Whisper was unsure of, with a few words either side for context."""
+        words = self.words
+        return [
+            (word, " ".join(w.text for w in words[max(position - 4, 0) : position + 5]))
+            for position, word in enumerate(words)
+            if word.unsure
+        ]
+
+    @property
+    def length(self) -> str:
+        return format_seconds(self.duration)
+
+
+@dataclass(frozen=True)
 class RedactionReview:
     """Everything the redaction review page shows."""
 
@@ -221,10 +306,15 @@ class RedactionReview:
     anonymisation: Anonymisation | None
     items: list[ReviewItem]  # unsure first, then in text order
     preview: str
+    audio: AudioReview | None = None
 
     @property
     def undecided(self) -> int:
         return sum(1 for item in self.items if item.redaction.status == "proposed")
+
+    @property
+    def unsure(self) -> int:
+        return sum(1 for item in self.items if item.unsure)
 
     @property
     def pieces(self) -> list[tuple[int, str, ReviewItem | None]]:
@@ -298,12 +388,71 @@ def review_redactions(actor: User, story_id: int) -> RedactionReview:
     ]
     items.sort(key=lambda item: (not item.unsure, item.redaction.start))
     preview = apply_replacements(text.body, [(r.start, r.end, replacements[r.id]) for r in live])
-    return RedactionReview(story, text, anonymisation, items, preview)
+    audio = _audio_review(story, text, live) if story.is_audio and story.audio else None
+    return RedactionReview(story, text, anonymisation, items, preview, audio)
 
 
-def _editable(actor: User, story_id: int) -> tuple[Story, StoryText, Anonymisation]:
+def _audio_review(story: Story, text: StoryText, live: list[Redaction]) -> AudioReview:
+    """Lay the transcript out word by word, flagging unclear, redacted and hidden words."""
+    hides = _hides(story)
+    index_of = {
+        (w.char_start, w.char_end): i for i, w in enumerate(words_from_timings(text.timings))
+    }
+
+    lines: list[list[ReviewWord]] = []
+    for line in timed_lines(text.body, text.timings):
+        row = []
+        for token, timing in line.words:
+            index = index_of.get((timing.char_start, timing.char_end)) if timing else None
+            row.append(
+                ReviewWord(
+                    index=index,
+                    text=token,
+                    timing=timing,
+                    unsure=bool(
+                        timing and not timing.estimated and timing.probability < UNSURE_WORD_BELOW
+                    ),
+                    redacted=bool(
+                        timing
+                        and any(
+                            r.start < timing.char_end and r.end > timing.char_start for r in live
+                        )
+                    ),
+                    hidden=bool(timing and any(_silences(h, timing) for h in hides)),
+                )
+            )
+        lines.append(row)
+    timed = [word for row in lines for word in row if word.timing]
+    described = [
+        ReviewHide(hide, " ".join(w.text for w in timed if w.timing and _silences(hide, w.timing)))
+        for hide in hides
+    ]
+    assert story.audio is not None
+    return AudioReview(story.audio.duration, lines, described)
+
+
+def _silences(hide: AudioHide, word: TimedWord) -> bool:
+    """Whether a hidden stretch takes out the middle of a word (so it cannot be made out)."""
+    return hide.start_seconds <= (word.start + word.end) / 2 <= hide.end_seconds
+
+
+def _hides(story: Story) -> list[AudioHide]:
+    return list(
+        db.session.scalars(
+            select(AudioHide)
+            .where(AudioHide.story_id == story.id)
+            .order_by(AudioHide.start_seconds, AudioHide.id)
+        )
+    )
+
+
+def _editable(
+    actor: User,
+    story_id: int,
+    allowed: Callable[[Actor | None, Story], bool] = policy.can_review_redactions,
+) -> tuple[Story, StoryText, Anonymisation]:
     story = get_story(actor, story_id)
-    if not policy.can_review_redactions(actor, story):
+    if not allowed(actor, story):
         raise NotAllowed("Redactions are reviewed while the story is in review.")
     text = story.current_text
     anonymisation = _anonymisation_for(story)
@@ -323,9 +472,7 @@ def _unsign(anonymisation: Anonymisation) -> None:
 def decide_redaction(actor: User, story_id: int, redaction_id: int, accept: bool) -> Redaction:
     """Accept or reject one proposed redaction (audited)."""
     story, text, anonymisation = _editable(actor, story_id)
-    redaction = db.session.get(Redaction, redaction_id)
-    if redaction is None or redaction.story_id != story.id or redaction.text_version_id != text.id:
-        raise NotFound
+    redaction = _redaction_in(text, redaction_id)
     redaction.status = (RedactionStatus.ACCEPTED if accept else RedactionStatus.REJECTED).value
     redaction.decided_by_id = actor.id
     redaction.decided_at = utcnow()
@@ -340,6 +487,55 @@ def decide_redaction(actor: User, story_id: int, redaction_id: int, accept: bool
     )
     db.session.commit()
     return redaction
+
+
+def _redaction_in(text: StoryText, redaction_id: int) -> Redaction:
+    redaction = db.session.get(Redaction, redaction_id)
+    if redaction is None or redaction.text_version_id != text.id:
+        raise NotFound
+    return redaction
+
+
+def relabel_redaction(actor: User, story_id: int, redaction_id: int, label: str) -> int:
+    """Say what kind of identifier a redaction is, and hide it (audited). Returns how many changed.
+
+    Every other mention of the same words with the same label follows, so that one person
+    keeps one placeholder; placeholders are derived from labels, so their numbers follow too.
+    A mention the reviewer chose to show stays shown.
+    """
+    story, text, anonymisation = _editable(actor, story_id, policy.can_relabel_redaction)
+    if label not in LABELS:
+        raise InvalidInput("Choose what kind of identifier it is.", field="label")
+    redaction = _redaction_in(text, redaction_id)
+    old_label = redaction.label
+    surface = text.body[redaction.start : redaction.end].casefold()
+    mentions = [
+        other
+        for other in _redactions(story, text)
+        if other.label == old_label
+        and other.status != RedactionStatus.REJECTED.value
+        and text.body[other.start : other.end].casefold() == surface
+    ]
+    changed = {redaction.id: redaction} | {other.id: other for other in mentions}
+    for mention in changed.values():
+        mention.label = label
+    redaction.status = RedactionStatus.ACCEPTED.value
+    redaction.decided_by_id = actor.id
+    redaction.decided_at = utcnow()
+    _unsign(anonymisation)
+    # core/audit.py has no relabel action yet: an acceptance, with `what` naming the change.
+    record_event(
+        AuditAction.REDACTION_ACCEPTED,
+        actor_id=actor.id,
+        target_type="story",
+        target_id=story.id,
+        redaction=redaction.id,
+        label=label,
+        what=f"relabel from {old_label}",
+        count=len(changed),
+    )
+    db.session.commit()
+    return len(changed)
 
 
 def add_redaction(actor: User, story_id: int, start: int, end: int, label: str) -> Redaction:
@@ -391,9 +587,9 @@ def add_redaction_for_phrase(actor: User, story_id: int, phrase: str, label: str
 def sign_off(actor: User, story_id: int) -> Anonymisation:
     """Sign the anonymisation off: remaining proposals are accepted (recall first).
 
-    For a recording, a redacted copy is made with every accepted redaction beeped out, unless a
-    redaction cannot be placed in the audio: then no redacted audio is released, and the
-    reviewer is told which.
+    For a recording, a redacted copy is made with every accepted redaction and every stretch
+    the reviewer hid beeped out, unless a redaction cannot be placed in the audio: then no
+    redacted audio is released, and the reviewer is told which.
     """
     story, text, anonymisation = _editable(actor, story_id)
     redactions = _redactions(story, text)
@@ -426,6 +622,7 @@ def _make_redacted_audio(
     ranges, missing = time_ranges(
         [(r.start, r.end, r.label) for r in accepted], words_from_timings(text.timings)
     )
+    ranges = merge_ranges([*ranges, *((h.start_seconds, h.end_seconds) for h in _hides(story))])
     audio = story.audio
     if missing or audio is None or not audio.canonical_key:
         anonymisation.audio_status = AudioRedactionStatus.BLOCKED.value
@@ -459,6 +656,120 @@ def _unplaceable_message(
         + " could not be placed in the recording (the words have no timing, usually because "
         "they were typed in a correction that has no matching speech). The text is unaffected."
     )
+
+
+def hide_audio_stretch(actor: User, story_id: int, start: str, end: str) -> AudioHide:
+    """Hide a stretch of the recording given as typed times (83.5 or 1:23), audited.
+
+    The beeped copy silences it whether or not any redaction covers those words: a local name
+    that Whisper misheard as ordinary words is caught only this way.
+    """
+    story, _text, anonymisation = _editable(actor, story_id, policy.can_hide_audio_stretch)
+    duration = _duration(story)
+    problems = ProblemCollector()
+    begin = problems.check(lambda: _typed_time(start, "start", duration))
+    finish = problems.check(lambda: _typed_time(end, "end", duration))
+    problems.raise_if_any()
+    assert begin is not None and finish is not None
+    if finish <= begin:
+        raise InvalidInput(
+            f"The end ({format_seconds(finish)}) must come after the start "
+            f"({format_seconds(begin)}).",
+            field="end",
+        )
+    return _add_hide(actor, story, anonymisation, begin, finish, None, None)
+
+
+def hide_audio_words(
+    actor: User, story_id: int, from_word: int | None, to_word: int | None
+) -> AudioHide:
+    """Hide the stretch of the recording from one transcript word to another, audited."""
+    story, text, anonymisation = _editable(actor, story_id, policy.can_hide_audio_words)
+    duration = _duration(story)
+    words = words_from_timings(text.timings)
+    if from_word is None or to_word is None:
+        raise InvalidInput("Choose the first and the last word to hide.", field="from_word")
+    first, last = sorted((from_word, to_word))
+    if first < 0 or last >= len(words):
+        raise InvalidInput(
+            "Those words are not in this transcript. Choose them again from the lists.",
+            field="from_word",
+        )
+    begin, finish = word_range_seconds(words, first, last)
+    return _add_hide(actor, story, anonymisation, begin, min(finish, duration), first, last)
+
+
+def remove_audio_hide(actor: User, story_id: int, hide_id: int) -> None:
+    """Let a hidden stretch be heard again (audited); the story needs signing off again."""
+    story, _text, anonymisation = _editable(actor, story_id, policy.can_remove_audio_hide)
+    hide = db.session.get(AudioHide, hide_id)
+    if hide is None or hide.story_id != story.id:
+        raise NotFound
+    db.session.delete(hide)
+    _unsign(anonymisation)
+    # core/audit.py has no audio-hide actions yet: the nearest, with `what` naming the control.
+    record_event(
+        AuditAction.REDACTION_REJECTED,
+        actor_id=actor.id,
+        target_type="story",
+        target_id=story.id,
+        what=f"remove audio hide {hide_id}",
+    )
+    db.session.commit()
+
+
+def _duration(story: Story) -> float:
+    if story.audio is None:
+        raise Conflict("This story's recording has not been prepared yet.")
+    return story.audio.duration
+
+
+def _typed_time(value: str, field: str, duration: float) -> float:
+    """Read a start or end time a reviewer typed, or say what to type instead."""
+    seconds = parse_seconds(value)
+    if seconds is None:
+        raise InvalidInput(
+            f"Enter the {field} as seconds (83.5) or minutes and seconds (1:23).", field=field
+        )
+    if seconds < 0 or seconds > duration + 0.05:
+        raise InvalidInput(
+            f"The recording is {format_seconds(duration)} long: enter a {field} between 0:00.0 "
+            f"and {format_seconds(duration)}.",
+            field=field,
+        )
+    return min(seconds, duration)
+
+
+def _add_hide(
+    actor: User,
+    story: Story,
+    anonymisation: Anonymisation,
+    begin: float,
+    finish: float,
+    first: int | None,
+    last: int | None,
+) -> AudioHide:
+    hide = AudioHide(
+        story_id=story.id,
+        start_seconds=round(begin, 3),
+        end_seconds=round(finish, 3),
+        from_word=first,
+        to_word=last,
+        created_by_id=actor.id,
+    )
+    db.session.add(hide)
+    _unsign(anonymisation)
+    db.session.flush()
+    # core/audit.py has no audio-hide actions yet: the nearest, with `what` naming the control.
+    record_event(
+        AuditAction.REDACTION_ADDED,
+        actor_id=actor.id,
+        target_type="story",
+        target_id=story.id,
+        what=f"hide audio stretch {hide.id}",
+    )
+    db.session.commit()
+    return hide
 
 
 def is_signed_off(story: Story) -> bool:
