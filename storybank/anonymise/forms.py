@@ -39,6 +39,26 @@ class AddRedactionForm(FlaskForm):
     selected_text = HiddenField()
 
 
+class RelabelForm(FlaskForm):
+    """The right kind of identifier for one redaction."""
+
+    label = SelectField("Label", choices=LABEL_CHOICES, validate_choice=False)
+
+
+class HideStretchForm(FlaskForm):
+    """A stretch of the recording to hide, as typed times."""
+
+    start = StringField("From")
+    end = StringField("To")
+
+
+class HideWordsForm(FlaskForm):
+    """A stretch of the recording to hide, from one transcript word to another."""
+
+    from_word = IntegerField("First word", validators=[Optional()])
+    to_word = IntegerField("Last word", validators=[Optional()])
+
+
 class ListEntryForm(FlaskForm):
     """A new entry for one of the identifier lists."""
 

@@ -16,8 +16,12 @@ from werkzeug.wrappers import Response
 
 from storybank.accounts.forms import EmptyForm
 from storybank.anonymise import services
+from storybank.anonymise.forms import LABEL_CHOICES
 from storybank.anonymise.forms import AddRedactionForm
+from storybank.anonymise.forms import HideStretchForm
+from storybank.anonymise.forms import HideWordsForm
 from storybank.anonymise.forms import ListEntryForm
+from storybank.anonymise.forms import RelabelForm
 from storybank.core.errors import InvalidInput
 from storybank.core.forms import show_error_on_form
 
@@ -29,15 +33,35 @@ Page = Response | str | tuple[str, int]
 @bp.route("/review/<int:story_id>/redactions")
 @login_required
 def review(story_id: int) -> str:
-    """The story with every redaction highlighted, unsure ones first."""
+    """The story with every redaction highlighted, unsure ones first; for a recording, its
+    transcript with unclear words flagged and the stretches hidden by hand."""
+    return _review_page(story_id)[0]
+
+
+def _review_page(
+    story_id: int,
+    hide_form: HideStretchForm | None = None,
+    words_form: HideWordsForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     found = services.review_redactions(current_user, story_id)
-    return render_template(
+    page = render_template(
         "anonymise/review.html",
         review=found,
         add_form=AddRedactionForm(),
+        relabel_form=RelabelForm(),
+        hide_form=hide_form or HideStretchForm(formdata=None),
+        words_form=words_form or HideWordsForm(formdata=None),
         form=EmptyForm(),
         labels=services.LABEL_NAMES,
+        label_choices=LABEL_CHOICES,
+        unsure_word_below=services.UNSURE_WORD_BELOW,
     )
+    return page, status
+
+
+def _back_to_review(story_id: int, anchor: str) -> Response:
+    return redirect(url_for("anonymise.review", story_id=story_id) + anchor)
 
 
 @bp.route(
@@ -50,6 +74,71 @@ def decide(story_id: int, redaction_id: int, decision: str) -> Response:
     if EmptyForm().validate_on_submit():
         services.decide_redaction(current_user, story_id, redaction_id, decision == "accept")
     return redirect(url_for("anonymise.review", story_id=story_id) + f"#r{redaction_id}")
+
+
+@bp.route("/review/<int:story_id>/redactions/<int:redaction_id>/label", methods=["POST"])
+@login_required
+def relabel(story_id: int, redaction_id: int) -> Response:
+    """Change what kind of identifier a redaction is; its placeholder follows."""
+    form = RelabelForm()
+    if form.validate_on_submit():
+        try:
+            count = services.relabel_redaction(
+                current_user, story_id, redaction_id, form.label.data or ""
+            )
+        except InvalidInput as error:
+            flash(error.message)
+        else:
+            label = services.LABEL_NAMES[form.label.data or ""]
+            others = (
+                f" and {count - 1} other mention{'s' if count > 2 else ''}" if count > 1 else ""
+            )
+            flash(f"Relabelled as {label}{others}; hidden.")
+    return _back_to_review(story_id, f"#r{redaction_id}")
+
+
+@bp.route("/review/<int:story_id>/audio/hide", methods=["POST"])
+@login_required
+def hide_stretch(story_id: int) -> Page:
+    """Hide a stretch of the recording given by its start and end times."""
+    form = HideStretchForm()
+    if form.validate_on_submit():
+        try:
+            services.hide_audio_stretch(
+                current_user, story_id, form.start.data or "", form.end.data or ""
+            )
+        except InvalidInput as error:
+            show_error_on_form(form, error)
+            return _review_page(story_id, hide_form=form, status=400)
+        flash("That stretch of the recording will be beeped in the released copy.")
+    return _back_to_review(story_id, "#hidden-stretches")
+
+
+@bp.route("/review/<int:story_id>/audio/hide-words", methods=["POST"])
+@login_required
+def hide_words(story_id: int) -> Page:
+    """Hide the stretch of the recording under chosen transcript words."""
+    form = HideWordsForm()
+    if form.validate_on_submit():
+        try:
+            services.hide_audio_words(
+                current_user, story_id, form.from_word.data, form.to_word.data
+            )
+        except InvalidInput as error:
+            show_error_on_form(form, error)
+            return _review_page(story_id, words_form=form, status=400)
+        flash("Those words will be beeped in the released copy of the recording.")
+    return _back_to_review(story_id, "#hidden-stretches")
+
+
+@bp.route("/review/<int:story_id>/audio/hides/<int:hide_id>/remove", methods=["POST"])
+@login_required
+def remove_hide(story_id: int, hide_id: int) -> Response:
+    """Let a hidden stretch be heard again."""
+    if EmptyForm().validate_on_submit():
+        services.remove_audio_hide(current_user, story_id, hide_id)
+        flash("That stretch will be heard again. Sign off again when you are done.")
+    return _back_to_review(story_id, "#hidden-stretches")
 
 
 @bp.route("/review/<int:story_id>/redactions/add", methods=["POST"])

@@ -203,3 +203,51 @@ function linkRedactionSelection(root) {
 document.addEventListener("DOMContentLoaded", () => {
   for (const root of document.querySelectorAll("[data-redactable]")) linkRedactionSelection(root);
 });
+
+// Selecting transcript words fills the "hide these words" form; "Listen at" links play in the page.
+function linkWordPicking(transcript) {
+  const form = document.querySelector("form[data-hide-words]");
+  if (!form) return;
+  const first = form.querySelector("select[name=from_word]");
+  const last = form.querySelector("select[name=to_word]");
+  const label = form.querySelector("[data-word-selection]");
+  const wordAt = (node) => {
+    const element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+    return element ? element.closest(".word[data-word]") : null;
+  };
+  document.addEventListener("selectionchange", () => {
+    const selection = window.getSelection();
+    if (!selection.rangeCount || selection.isCollapsed) return;
+    const range = selection.getRangeAt(0);
+    if (!transcript.contains(range.commonAncestorContainer)) return;
+    let from = wordAt(range.startContainer);
+    let to = wordAt(range.endContainer);
+    if (!from || !to) {
+      const inside = Array.from(transcript.querySelectorAll(".word[data-word]")).filter((word) => range.intersectsNode(word));
+      if (!inside.length) return;
+      from = from || inside[0];
+      to = to || inside[inside.length - 1];
+    }
+    first.value = from.dataset.word;
+    last.value = to.dataset.word;
+    label.textContent = `Selected: “${selection.toString().trim()}”. Press “Hide these words in the recording”.`;
+  });
+}
+
+function linkSeekLinks(player) {
+  const audio = player.querySelector("[data-audio]");
+  if (!audio) return;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-seek]");
+    if (!link) return;
+    event.preventDefault();
+    audio.currentTime = Math.max(Number(link.dataset.seek) - 1, 0);
+    audio.play().catch(() => {});
+    player.scrollIntoView({ block: "nearest" });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const transcript of document.querySelectorAll("[data-word-picker]")) linkWordPicking(transcript);
+  for (const player of document.querySelectorAll("[data-player]")) linkSeekLinks(player);
+});
