@@ -383,6 +383,8 @@ _NI = re.compile(
     r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b",
     _F,
 )
+# The shape alone, with prefixes HMRC never issues (such as its example "QQ"): still redacted.
+_NI_SHAPE = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", _F)
 _CRN = re.compile(r"\b[A-Z]\d{6}\b", _F)
 _PRISON_NUMBER = re.compile(r"\b[A-Z]\d{4}[A-Z]{2}\b", _F)
 _VEHICLE = re.compile(r"\b[A-Z]{2}\d{2}\s?[A-Z]{3}\b", _F)
@@ -506,6 +508,7 @@ def find_references(text: str) -> Iterator[Hit]:
                 yield Hit(match.start(), match.end(), "ID", 0.6)
     for regex, confidence in (
         (_NI, 0.95),
+        (_NI_SHAPE, 0.8),
         (_CRN, 0.9),
         (_PRISON_NUMBER, 0.9),
         (_VEHICLE, 0.85),
@@ -715,3 +718,14 @@ def _classify_run(
 def _after_id_leadin(text: str, tokens: list[Token], index: int) -> bool:
     window = tokens[max(0, index - 4) : index]
     return any(tok.lower in _ID_LEADIN_WORDS for tok in window)
+
+
+def find_patterns(text: str, tokens: list[Token]) -> list[Hit]:
+    """Return every pattern layer's hits: emails, phones, references, dates, spoken numbers."""
+    return [
+        *find_emails(text),
+        *find_phones(text),
+        *find_references(text),
+        *find_dates(text),
+        *find_spoken_numbers(text, tokens),
+    ]

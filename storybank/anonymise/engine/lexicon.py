@@ -1,4 +1,8 @@
-"""The bundled lists (names, places, prisons, courts, words to keep) and a phrase matcher."""
+"""The bundled lists (names, places, prisons, courts, words to keep) and a phrase matcher.
+
+Names and places are derived from packages by scripts/build_resources.py; prisons and courts
+follow the official lists; a site adds its own through the admin Lists page.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ def read_list(name: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
+@functools.cache
 def read_words(name: str) -> frozenset[str]:
     """Read a bundled list of words, several to a line, lower-cased."""
     return frozenset(word.lower() for line in read_list(name) for word in line.split())
@@ -81,24 +86,15 @@ class Lexicon:
 
     first_names: frozenset[str]
     surnames: frozenset[str]
-    ambiguous: frozenset[str]
-    ambiguous_phrases: frozenset[tuple[str, ...]]
     places: PhraseMatcher
     prisons: PhraseMatcher
     courts: PhraseMatcher
-    organisations: PhraseMatcher
     keep: PhraseMatcher
     keep_keys: frozenset[tuple[str, ...]]
 
     def is_name(self, word: str) -> bool:
         """Say whether a lower-case word is a listed first name or surname."""
         return word in self.first_names or word in self.surnames
-
-    def is_ambiguous(self, words: tuple[str, ...]) -> bool:
-        """Say whether a phrase is also everyday English."""
-        if len(words) == 1:
-            return words[0] in self.ambiguous
-        return words in self.ambiguous_phrases
 
     def is_kept(self, phrase: str) -> bool:
         """Say whether a phrase is a role, service or other word never to redact."""
@@ -108,20 +104,9 @@ class Lexicon:
         return key in self.keep_keys
 
 
-def _ambiguous() -> tuple[frozenset[str], frozenset[tuple[str, ...]]]:
-    words: set[str] = set()
-    phrases: set[tuple[str, ...]] = set()
-    for line in read_list("ambiguous.txt"):
-        if ";" in line:
-            for phrase in line.split(";"):
-                key = phrase_key(phrase)
-                if len(key) == 1:
-                    words.add(key[0])
-                elif key:
-                    phrases.add(key)
-        else:
-            words.update(word.lower() for word in line.split())
-    return frozenset(words), frozenset(phrases)
+@functools.cache
+def _bundled(name: str) -> tuple[str, ...]:
+    return tuple(read_list(name))
 
 
 @functools.lru_cache(maxsize=32)
@@ -130,10 +115,10 @@ def build_lexicon(
     prisons: tuple[str, ...] = (),
     courts: tuple[str, ...] = (),
     keep: tuple[str, ...] = (),
+    names: tuple[str, ...] = (),
 ) -> Lexicon:
-    """Build the lexicon from the bundled lists plus an admin's extra entries."""
-    ambiguous, ambiguous_phrases = _ambiguous()
-    keep_all = [*read_list("keep.txt"), *keep]
+    """Build the lexicon from the bundled lists plus a site's own entries."""
+    keep_all = [*_bundled("keep.txt"), *keep]
     keep_keys = set()
     for phrase in keep_all:
         key = phrase_key(phrase)
@@ -141,15 +126,13 @@ def build_lexicon(
             key = key[1:]
         if key:
             keep_keys.add(key)
+    local_names = frozenset(word.lower() for name in names for word in name.split())
     return Lexicon(
-        first_names=read_words("first_names.txt"),
+        first_names=read_words("first_names.txt") | local_names,
         surnames=read_words("surnames.txt"),
-        ambiguous=ambiguous,
-        ambiguous_phrases=ambiguous_phrases,
-        places=PhraseMatcher([*read_list("places.txt"), *places]),
-        prisons=PhraseMatcher([*read_list("prisons.txt"), *prisons]),
-        courts=PhraseMatcher([*read_list("courts.txt"), *courts]),
-        organisations=PhraseMatcher(read_list("organisations.txt")),
+        places=PhraseMatcher([*_bundled("places.txt"), *places]),
+        prisons=PhraseMatcher([*_bundled("prisons.txt"), *prisons]),
+        courts=PhraseMatcher([*_bundled("courts.txt"), *courts]),
         keep=PhraseMatcher(keep_all),
         keep_keys=frozenset(keep_keys),
     )

@@ -1,0 +1,35 @@
+"""Named confidences: how sure each kind of evidence makes the anonymiser (0..1)."""
+
+# Below this a candidate is still hidden (recall first) but marked unsure and shown first.
+UNSURE_BELOW = 0.6
+
+KNOWN_NAME = 0.95  # a name the story already knows (storyteller, reporter, consent form)
+KNOWN_NAME_FUZZY = 0.8  # the same, misspelt by a little
+PRISON_LISTED = 0.9  # an official prison name, with "HMP" or "prison" or unambiguous alone
+PRISON_PREFIXED = 0.85  # "HMP <name>" for a prison the list lacks
+COURT = 0.85  # a listed court or "<place> Magistrates' Court"
+
+NER = 0.7  # the spaCy model's entity in cased text
+NER_CASELESS = 0.5  # the model's entity in text without capitals (it relies on case)
+NER_LISTED_BONUS = 0.15  # the entity's words are listed names or places
+NER_EVERYDAY_PENALTY = 0.2  # every word of the entity is everyday English
+
+NAME_LISTED = 0.8  # a listed first name or surname that is no everyday word
+NAME_LISTED_CASED = 0.75  # a listed name that is also a word, capitalised mid-sentence
+NAME_EVERYDAY_WITH_CUE = 0.65  # a listed name that is also a word, with a cue ("my mate Will")
+NAME_UNKNOWN_WITH_CUE = 0.55  # a word in no list, not English, with a cue before it
+NAME_UNKNOWN_CAPITALISED = 0.45  # a capitalised word in no list, not English, mid-sentence
+NAME_RARE_CASELESS = 0.45  # a rare word in lower-case speech, in no list and not English
+NAME_REPEATED = 0.55
+NAME_IN_LIST = 0.6  # a listed name after "and" or "then" that follows another name  # another mention of a word already found as a name
+
+PLACE_LISTED = 0.85  # a gazetteer place that is no everyday word
+PLACE_EVERYDAY_WITH_CUE = 0.6  # a gazetteer place that is also a word, after "in", "from"...
+STREET = 0.75  # "<name> Road", "14 <name> Lane"
+VENUE = 0.7  # "the <name> Arms", "<name> Hospital"
+ORGANISATION = 0.65  # "<name> Trust", "<name> Training", "<name> FC"
+CLUB = 0.7  # "<place> United"
+ACRONYM = 0.4  # an upper-case abbreviation that names no known service
+CASELESS_RULE_PENALTY = 0.1  # a street, venue or body found without capitals
+
+CONTEXT_BONUS = 0.15  # a cue word next to a name (a title, "said", "my mate") raises it
