@@ -125,3 +125,30 @@ def test_a_redaction_that_cannot_be_placed_blocks_the_redacted_audio_and_says_wh
     assert "could not be placed" in page
     post_form(facilitator, f"/review/{story.id}/approve")
     assert facilitator.get(f"/stories/{story.id}/audio/redacted").status_code == 404
+
+
+def test_a_stretch_the_reviewer_hid_is_beeped_in_real_speech_and_nothing_else_changes(world):
+    app, people, site = world
+    story = _upload(app, people, site)
+    facilitator = _client(app, people["facilitator"])
+    # Speech the transcript has no word for: no redaction could ever cover it.
+    response = post_form(
+        facilitator, f"/review/{story.id}/audio/hide", {"start": "0:05", "end": "6.5"}
+    )
+    assert response.status_code == 302
+    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    anonymisation = db.session.scalar(db.select(Anonymisation))
+    assert anonymisation.audio_status == "ready"
+    storage = app.extensions["storybank_storage"]
+    redacted, rate = _samples(storage.direct_path(anonymisation.redacted_audio_key))
+    original, _ = _samples(storage.direct_path(story.audio.canonical_key))
+    hidden = slice(5 * rate, int(6.5 * rate))
+    assert np.abs(original[hidden].astype(float)).mean() > 300  # there was speech to hide
+    spectrum = np.abs(np.fft.rfft(redacted[hidden].astype(float)))
+    assert abs(np.argmax(spectrum) * rate / (len(spectrum) * 2 - 2) - 1000) < 20
+    # Outside the hidden stretch and the redacted "Americans," (1.45 s to 2.45 s), every
+    # sample is the original's.
+    outside = np.r_[
+        0 : int(1.44 * rate), int(2.46 * rate) : 5 * rate, int(6.5 * rate) + 1 : len(original)
+    ]
+    assert np.array_equal(redacted[outside], original[outside])

@@ -214,3 +214,126 @@ def test_admins_keep_identifier_lists_that_reach_the_detector(world, anonymiser)
         ).status_code
         == 403
     )
+
+
+# --- Unsure candidates: hidden by default, marked, first ----------------------------------
+
+
+def test_an_unsure_candidate_is_hidden_in_preview_and_release_unless_rejected(world):
+    app, factories, people = world
+    story = _story(factories, people)
+    facilitator = _client(app, people["facilitator"])
+    page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    # Hessle Road (0.4) is unsure: marked in words, counted at the top, hidden in the preview.
+    assert "<strong>1 unsure</strong> redaction" in page
+    item = page[page.index("Hessle Road</strong>") :][:600]
+    assert '<span class="flag-unsure">Unsure</span>' in item and "hidden unless you show it" in item
+    preview = page[page.index("What others will read") :]
+    assert "Hessle Road" not in preview and "[PLACE 1]" in preview
+    # Signing off without a decision releases it hidden (recall first).
+    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    post_form(facilitator, f"/review/{story.id}/approve")
+    released = _client(app, people["researcher"]).get(f"/stories/{story.id}")
+    assert "went down [PLACE 1]." in released.get_data(as_text=True)
+
+
+# --- Relabelling --------------------------------------------------------------------------
+
+CLUB_STORY = "Mo Farrow ran the Anchor Club. Later Mo Farrow rang Dave, and the Anchor Club shut."
+
+
+class LabelMixer:
+    """Finds a full name wrongly as an organisation, beside a real organisation and a person."""
+
+    def detect(self, text, known_names=(), lists=None):
+        found = []
+        for words, label in (("Mo Farrow", "ORG"), ("Anchor Club", "ORG"), ("Dave", "PERSON")):
+            for match in re.finditer(re.escape(words), text):
+                found.append(Detection(match.start(), match.end(), label, "ner", 0.8, words))
+        return sorted(found, key=lambda d: d.start)
+
+
+@pytest.fixture
+def mixed_world(make_app):
+    app = make_app(ANONYMISER_FACTORY=LabelMixer)
+    with app.app_context():
+        factories = Factories(app)
+        people = {role: factories.user(role) for role in ("reporter", "facilitator", "researcher")}
+        factories.site()
+        yield app, factories, people
+
+
+def _preview(client, story) -> str:
+    page = client.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    start = page.index('<div class="story-text">', page.index("What others will read"))
+    return page[start + len('<div class="story-text">') : page.index("</div>", start)]
+
+
+def test_relabelling_a_name_found_as_an_organisation_renumbers_the_placeholders(mixed_world):
+    app, factories, people = mixed_world
+    story = factories.story(people["reporter"], signed_off=False, text=CLUB_STORY)
+    facilitator = _client(app, people["facilitator"])
+    assert _preview(facilitator, story) == (
+        "[ORG 1] ran the [ORG 2]. Later [ORG 1] rang [PERSON 1], and the [ORG 2] shut."
+    )
+    first = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).first()
+    response = post_form(
+        facilitator, f"/review/{story.id}/redactions/{first.id}/label", {"label": "PERSON"}
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"#r{first.id}")
+    # Both mentions follow, so one person keeps one number; the numbers stay in story order.
+    assert _preview(facilitator, story) == (
+        "[PERSON 1] ran the [ORG 1]. Later [PERSON 1] rang [PERSON 2], and the [ORG 1] shut."
+    )
+    labels = {
+        (CLUB_STORY[r.start : r.end], r.start): (r.label, r.detected_label, r.status)
+        for r in db.session.scalars(db.select(Redaction))
+    }
+    assert labels[("Mo Farrow", 0)] == ("PERSON", "ORG", "accepted")
+    assert labels[("Mo Farrow", CLUB_STORY.rindex("Mo Farrow"))] == ("PERSON", "ORG", "proposed")
+    page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    assert "Person (found as Organisation)" in page
+    event = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert event.details == {
+        "redaction": str(first.id),
+        "label": "PERSON",
+        "what": "relabel from ORG",
+        "count": "2",
+    }
+    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    post_form(facilitator, f"/review/{story.id}/approve")
+    released = _client(app, people["researcher"]).get(f"/stories/{story.id}")
+    assert "[PERSON 1] ran the [ORG 1]. Later [PERSON 1] rang [PERSON 2]" in released.get_data(
+        as_text=True
+    )
+
+
+def test_relabelling_undoes_the_sign_off_and_refuses_an_unknown_label(mixed_world):
+    app, factories, people = mixed_world
+    story = factories.story(people["reporter"], signed_off=False, text=CLUB_STORY)
+    facilitator = _client(app, people["facilitator"])
+    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    club = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).all()[1]
+    url = f"/review/{story.id}/redactions/{club.id}/label"
+    post_form(facilitator, url, {"label": "NICKNAME"})
+    assert club.label == "ORG"
+    assert db.session.scalar(db.select(Anonymisation)).signed_off_at is not None
+    page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    assert "Choose what kind of identifier it is." in page
+    post_form(facilitator, url, {"label": "LOCATION"})
+    assert club.label == "LOCATION"
+    assert db.session.scalar(db.select(Anonymisation)).signed_off_at is None
+    assert "the [PLACE 1] shut." in _preview(facilitator, story)
+
+
+def test_a_relabel_carries_over_to_a_corrected_version(mixed_world):
+    app, factories, people = mixed_world
+    story = factories.story(people["reporter"], signed_off=False, text=CLUB_STORY)
+    facilitator = _client(app, people["facilitator"])
+    first = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).first()
+    post_form(facilitator, f"/review/{story.id}/redactions/{first.id}/label", {"label": "PERSON"})
+    post_form(facilitator, f"/review/{story.id}/return", {"note": "say when"})
+    reporter = _client(app, people["reporter"])
+    post_form(reporter, f"/stories/{story.id}/resubmit", {"text": CLUB_STORY + " That was May."})
+    assert story.status == "in_review"
+    assert _preview(facilitator, story).startswith("[PERSON 1] ran the [ORG 1]. Later [PERSON 1]")
