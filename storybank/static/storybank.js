@@ -230,7 +230,13 @@ function linkWordPicking(transcript) {
     }
     first.value = from.dataset.word;
     last.value = to.dataset.word;
-    label.textContent = `Selected: “${selection.toString().trim()}”. Press “Hide these words in the recording”.`;
+    // The words themselves, without the "?" and screen-reader notes inside each word.
+    const low = Number(from.dataset.word);
+    const high = Number(to.dataset.word);
+    const chosen = Array.from(transcript.querySelectorAll(".word[data-word]"))
+      .filter((word) => Number(word.dataset.word) >= low && Number(word.dataset.word) <= high)
+      .map((word) => word.firstChild.textContent);
+    label.textContent = `Selected: “${chosen.join(" ")}”. Press “Hide these words in the recording”.`;
   });
 }
 
