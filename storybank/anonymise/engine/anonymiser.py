@@ -30,6 +30,8 @@ _RULE_LAYERS = (
     organisations.find_acronyms,
     places.find_listed_places,
     places.find_streets_and_venues,
+    places.find_unknown_after_place_cue,
+    places.find_prefixed_places,
     names.find_names,
 )
 
@@ -37,9 +39,15 @@ _RULE_LAYERS = (
 class Anonymiser:
     """Find identifiers with patterns, the model, gazetteers, context and known names."""
 
-    def __init__(self, nlp: Any, dictionary: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        nlp: Any,
+        dictionary: frozenset[str] = frozenset(),
+        verbs: frozenset[str] = frozenset(),
+    ) -> None:
         self._entities = EntityLayer(nlp)
         self.dictionary = dictionary
+        self.verbs = verbs
 
     def detect(
         self, text: str, known_names: Sequence[str] = (), lists: Lists | None = None
@@ -50,7 +58,7 @@ class Anonymiser:
         lists = lists or Lists()
         lexicon = build_lexicon(lists.places, lists.prisons, lists.courts, lists.keep, lists.names)
         tokens = tokenize(text)
-        context = Context(text, tokens, lexicon, is_caseless(tokens), self.dictionary)
+        context = Context(text, tokens, lexicon, is_caseless(tokens), self.dictionary, self.verbs)
         candidates = [
             Candidate(hit.start, hit.end, hit.label, "pattern", hit.confidence)
             for hit in find_patterns(text, tokens)
@@ -80,7 +88,9 @@ def load_anonymiser(settings: AnonymiserSettings) -> Anonymiser:
             nlp = _PIPELINES.get(key)
             if nlp is None:
                 nlp = _PIPELINES[key] = load_pipeline(key)
-            anonymiser = _ANONYMISERS[key] = Anonymiser(nlp, dictionary_words(nlp))
+            anonymiser = _ANONYMISERS[key] = Anonymiser(
+                nlp, dictionary_words(nlp), dictionary_words(nlp, "verb")
+            )
     return anonymiser
 
 

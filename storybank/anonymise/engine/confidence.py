@@ -20,8 +20,11 @@ NAME_EVERYDAY_WITH_CUE = 0.65  # a listed name that is also a word, with a cue (
 NAME_UNKNOWN_WITH_CUE = 0.55  # a word in no list, not English, with a cue before it
 NAME_UNKNOWN_CAPITALISED = 0.45  # a capitalised word in no list, not English, mid-sentence
 NAME_RARE_CASELESS = 0.45  # a rare word in lower-case speech, in no list and not English
-NAME_REPEATED = 0.55
-NAME_IN_LIST = 0.6  # a listed name after "and" or "then" that follows another name  # another mention of a word already found as a name
+NAME_REPEATED = 0.55  # another mention of a word already found as a name
+NAME_IN_LIST = 0.6  # a listed name after "and" or "then" that follows another name
+NAME_SHAPE = 0.7  # a word shaped like a surname ("o'hare", "d'souza")
+PLACE_UNKNOWN_AFTER_CUE = 0.45  # a word in no list, not English, after "in", "at", "from"
+PLACE_AFTER_PREFIX = 0.7  # "River <name>", "Mount <name>", "St <name>'s"
 
 PLACE_LISTED = 0.85  # a gazetteer place that is no everyday word
 PLACE_EVERYDAY_WITH_CUE = 0.6  # a gazetteer place that is also a word, after "in", "from"...

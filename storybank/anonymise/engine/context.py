@@ -43,6 +43,7 @@ class Context:
     lexicon: Lexicon
     caseless: bool
     dictionary: frozenset[str]
+    verbs: frozenset[str] = frozenset()
     _common: dict[str, bool] = field(default_factory=dict)
 
     def common(self, word: str) -> bool:

@@ -13,7 +13,7 @@ EVERYDAY_ZIPF = 3.3
 # "hope", "mark"); below it the name is the likelier reading ("kelly", "dawn").
 NAME_AS_WORD_ZIPF = 4.6
 # A word below this is rare enough that, in lower-case speech, it is more likely a name.
-RARE_ZIPF = 2.6
+RARE_ZIPF = 3.0
 
 
 @functools.cache

@@ -85,6 +85,7 @@ class Lexicon:
     """Everything the list and name layers look words up in."""
 
     first_names: frozenset[str]
+    english_first_names: frozenset[str]
     surnames: frozenset[str]
     places: PhraseMatcher
     prisons: PhraseMatcher
@@ -129,6 +130,7 @@ def build_lexicon(
     local_names = frozenset(word.lower() for name in names for word in name.split())
     return Lexicon(
         first_names=read_words("first_names.txt") | local_names,
+        english_first_names=read_words("first_names_english.txt"),
         surnames=read_words("surnames.txt"),
         places=PhraseMatcher([*_bundled("places.txt"), *places]),
         prisons=PhraseMatcher([*_bundled("prisons.txt"), *prisons]),

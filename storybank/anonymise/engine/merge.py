@@ -16,6 +16,9 @@ _SOURCE_RANK = {"pattern": 6, "known_name": 5, "rule": 4, "list": 3, "ner": 2, "
 _PATTERN_RANK = {"EMAIL": 4, "PHONE": 3, "ID": 2, "DATE": 1}
 
 
+_THE = re.compile(r"^the\s+", re.IGNORECASE)
+
+
 @functools.cache
 def _leading() -> re.Pattern[str]:
     titles = "|".join(sorted(cue("titles"), key=len, reverse=True))
@@ -27,7 +30,9 @@ def _clean(text: str, candidate: Candidate) -> Candidate | None:
     start, end = candidate.start, candidate.end
     pattern = candidate.source == "pattern"
     if not pattern:
-        while (match := _leading().match(text[start:end])) and match.end() < end - start:
+        # A title leaves a person's span; "Lord Street" and "St John's" keep theirs.
+        leading = _leading() if candidate.label == "PERSON" else _THE
+        while (match := leading.match(text[start:end])) and match.end() < end - start:
             start += match.end()
         surface = text[start:end]
         if surface.endswith(("'s", "\u2019s")) and candidate.label != "ORG":
@@ -67,14 +72,19 @@ def _agreement(group: list[Candidate]) -> float:
 def merge(context: Context, candidates: Iterable[Candidate]) -> list[Detection]:
     """Join overlapping spans (recall first) and label each with its most trusted layer."""
     text = context.text
+    kept_spans = [
+        (context.tokens[i].start, context.tokens[i + size - 1].end)
+        for i, size in context.lexicon.keep.find(context.tokens, text)
+    ]
     cleaned = []
     for candidate in candidates:
         item = _clean(text, candidate)
         if item is None:
             continue
-        surface = text[item.start : item.end]
-        if item.source not in ("pattern", "known_name") and _kept(context, surface):
-            continue
+        if item.source not in ("pattern", "known_name"):
+            inside_kept = any(a <= item.start and item.end <= b for a, b in kept_spans)
+            if inside_kept or _kept(context, text[item.start : item.end]):
+                continue
         cleaned.append(item)
     cleaned.sort(key=lambda c: (c.start, -c.end))
     groups: list[list[Candidate]] = []

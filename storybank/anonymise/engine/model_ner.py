@@ -54,15 +54,16 @@ def load_pipeline(name: str) -> Any:
     return nlp
 
 
-def dictionary_words(nlp: Any) -> frozenset[str]:
-    """Return the English words the pipeline's lemmatizer knows (empty if it has none)."""
+def dictionary_words(nlp: Any, pos: str = "") -> frozenset[str]:
+    """Return the English words (of one part of speech) the pipeline's lemmatizer knows."""
     try:
         index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
     except (KeyError, AttributeError, ValueError):
         return frozenset()
     words: set[str] = set()
-    for pos in index:
-        words.update(word for word in index[pos] if "_" not in word)
+    for part in index:
+        if not pos or part == pos:
+            words.update(word for word in index[part] if "_" not in word)
     return frozenset(words)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rapidfuzz import fuzz
@@ -21,6 +22,13 @@ from storybank.anonymise.engine.patterns import NUMBER_WORDS
 from storybank.anonymise.tokens import Token
 from storybank.anonymise.tokens import tokenize
 
+# O'Hare, D'Souza, Mc/Mac names: a surname by its shape.
+_SURNAME_SHAPE = re.compile(r"^(?:o|d)['\u2019][a-z]{3,}$")
+
+
+# Stop words that some name list holds but that are never names in English text.
+_FUNCTION_WORDS = frozenset({"an", "else", "in", "many", "my", "see", "so", "me", "him", "her"})
+
 
 def name_confidence(context: Context, i: int) -> float:
     """Return how sure the words and context make us that word i starts a name (0: not)."""
@@ -32,18 +40,32 @@ def name_confidence(context: Context, i: int) -> float:
     listed = lexicon.is_name(base)
     cased = not context.caseless and token.capitalised and not token.sentence_start
     cued = name_cue_before(context, i) or name_cue_after(context, i) or introduces_self(context, i)
+    if base in stop_words() and (len(base) < 3 or base in _FUNCTION_WORDS):
+        return 0.0  # "my", "in", "so", "see": never a name, whatever a list says
     if listed and context.common(base):
         if base in stop_words() and not (
-            (cased and len(base) > 2 and base not in cue("subjects")) or _introduced(context, i)
+            (cased and len(base) > 2 and base not in cue("subjects"))
+            or _introduced(context, i)
+            or (
+                base in context.lexicon.english_first_names
+                and name_cue_before(context, i)
+                and not _verb_follows(context, i)
+            )
         ):
             return 0.0  # "will", "may", "me": a name only when capitalised or introduced
-        if cued:
+        if base not in context.lexicon.english_first_names and not _introduced(context, i):
+            return 0.0  # "people", "like": a name somewhere, but English reads it as a word
+        if context.prev(i) in cue("subjects") and not cased:
+            return 0.0  # "I hope", "they will": a verb after a subject
+        if cued or _pronoun_follows(context, i):
             return conf.NAME_EVERYDAY_WITH_CUE + (conf.CONTEXT_BONUS if cased else 0.0)
         return conf.NAME_LISTED_CASED if cased else 0.0
     if listed:
         if context.caseless or token.capitalised or cued:
             return min(conf.NAME_LISTED + (conf.CONTEXT_BONUS if cued else 0.0), 0.95)
         return conf.NAME_UNKNOWN_CAPITALISED
+    if _SURNAME_SHAPE.match(base):
+        return conf.NAME_SHAPE
     if not could_be_unknown_name(context, token):
         return 0.0
     if cued:
@@ -53,6 +75,25 @@ def name_confidence(context: Context, i: int) -> float:
     if (context.caseless or not token.capitalised) and zipf(base) < RARE_ZIPF:
         return conf.NAME_RARE_CASELESS
     return 0.0
+
+
+def _pronoun_follows(context: Context, i: int) -> bool:
+    """Say whether "he's" or "she" follows word i, as after a name ("rose she's sixteen")."""
+    k = i + 1
+    if k >= len(context.tokens) or not context.joined(context.tokens[i], context.tokens[k]):
+        return False
+    return context.tokens[k].lower in {"he's", "she's", "hes", "shes"}
+
+
+def _verb_follows(context: Context, i: int) -> bool:
+    """Say whether a verb follows word i, as after a modal ("my mate will be there")."""
+    k = i + 1
+    while k < len(context.tokens) and context.tokens[k].lower in cue("modal_fillers"):
+        k += 1
+    if k >= len(context.tokens):
+        return False
+    word = context.tokens[k].lower
+    return word in context.verbs or word in cue("modal_fillers") or word.endswith("n't")
 
 
 def _introduced(context: Context, i: int) -> bool:
@@ -111,12 +152,17 @@ def find_names(context: Context) -> list[Candidate]:
             continue
         first_listed = context.lexicon.is_name(token.base) and confidence >= conf.UNSURE_BELOW
         end = _extend(context, i, first_listed)
+        start = token.start
+        if first_listed and i > taken + 1 and i > 0:
+            before = tokens[i - 1]
+            if context.joined(before, token) and could_be_unknown_name(context, before):
+                start = before.start  # "siobhan gallagher": an unlisted first name
         if end + 1 < len(tokens) and tokens[end + 1].base in suffixes:
             continue  # a street, venue or body: the place and organisation layers take it
         label = "PERSON"
         if confidence < conf.UNSURE_BELOW and context.prev(i) in cue("place_cues"):
             label = "LOCATION"
-        found.append(Candidate(token.start, tokens[end].base_end, label, "case_robust", confidence))
+        found.append(Candidate(start, tokens[end].base_end, label, "case_robust", confidence))
         taken = end
     return found + _listed_people(context, found)
 
@@ -150,9 +196,8 @@ def repeat_names(context: Context, candidates: list[Candidate]) -> list[Candidat
             continue
         for token in tokenize(context.text[candidate.start : candidate.end]):
             base = token.base
-            if len(base) >= 2 and base.isalpha() and base not in cue("titles"):
-                if base not in stop_words():
-                    names.add(base)
+            if len(base) >= 2 and base.isalpha() and base not in cue("titles") | stop_words():
+                names.add(base)
     found: list[Candidate] = []
     for i, token in enumerate(context.tokens):
         if token.base not in names:

@@ -113,7 +113,11 @@ _SPOKEN_YEAR = (
     + r"|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
     r"|twenty(?:[\s-]" + _UNIT_WORD + r")?))?)"
 )
-_YEAR = r"(?:(?:19|20)\d{2}|'\d{2}|" + _SPOKEN_YEAR + r")"
+# "ninety one" after a day and month: a year said without its century.
+_SHORT_SPOKEN_YEAR = (
+    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]" + _UNIT_WORD + r")?"
+)
+_YEAR = r"(?:(?:19|20)\d{2}|'\d{2}|" + _SPOKEN_YEAR + r"|" + _SHORT_SPOKEN_YEAR + r")"
 _DAY_NUM = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _DAY = r"(?:" + _DAY_NUM + r"|" + _ORDINAL_WORD + r")"
 

@@ -36,32 +36,76 @@ def find_listed_places(context: Context) -> list[Candidate]:
     return found
 
 
-def name_start_before(context: Context, k: int, named_by_anything: bool) -> int:
-    """Return the first word of the name that ends before word k (k itself when none)."""
-    tokens, lexicon = context.tokens, context.lexicon
+def is_name_word(context: Context, j: int) -> bool:
+    """Say whether word j could be part of a name: listed, a gazetteer place, or no English."""
+    token = context.tokens[j]
+    low = token.base
+    if not low[:1].isalpha() or low in stop_words() or low in cue("generic"):
+        return False
+    if context.lexicon.places.match_at(context.tokens, j, context.text):
+        return True
+    return not context.common(low)
+
+
+def _cased_word(context: Context, j: int) -> bool:
+    """In written text, a capitalised word (not a sentence's opening "The") extends a name."""
+    token = context.tokens[j]
+    if context.caseless or not token.capitalised:
+        return False
+    low = token.lower
+    if token.sentence_start and low in stop_words() | {"the"}:
+        return False
+    return low not in stop_words() or low == "st"
+
+
+def name_start_before(
+    context: Context, k: int, named_by_anything: bool, street: bool = False
+) -> int:
+    """Return the first word of the name that ends before word k (k itself when none).
+
+    Capitalised words extend it; so do listed or un-English words in lower case, with "and" or
+    "of" between two of them ("wigan and leigh college"). An everyday word alone names a street
+    ("station road") unless a determiner precedes it ("the main road"), and names a venue or body
+    only for words such as "Arms" or "Ltd", or when a name stands further left ("widnes golf club").
+    """
+    tokens = context.tokens
     first = k
-    while first > 0 and k - first < 3:
-        before = tokens[first - 1]
+    while first > 0 and k - first < 5:
+        j = first - 1
+        before = tokens[j]
         if not context.joined(before, tokens[first]) or before.base_end != before.end:
             break
         low = before.lower
-        if low.isdigit() or not low[:1].isalpha():
+        if low.isdigit() or not low[:1].isalpha() or "'" in low[:-2]:
+            break  # a number, or a contraction ("don't trust")
+        if low in {"and", "of", "&"} and first < k and j > 0:
+            if context.joined(tokens[j - 1], before) and (
+                _cased_word(context, j - 1) or is_name_word(context, j - 1)
+            ):
+                first = j - 1
+                continue
             break
-        if context.caseless or not before.capitalised:
-            if low in stop_words() or low in cue("generic") or low in cue("determiners"):
-                break
-            known = lexicon.is_name(low) or lexicon.places.match_at(tokens, first - 1, context.text)
-            if first < k and not known and context.common(low):
-                break  # only a listed or rare word extends a lower-case name leftwards
-            everyday_first = first == k and context.common(low) and not known
-            after_determiner = context.prev(first - 1) in cue("determiners") | cue("subjects")
-            if everyday_first and not named_by_anything and (after_determiner or first < 2):
-                break  # "the station road", "a bus lane": an ordinary word names no street
-        elif (low in stop_words() and low != "st") or (
-            before.sentence_start and low in stop_words() | {"the"}
-        ):
+        if _cased_word(context, j) or is_name_word(context, j):
+            first = j
+            continue
+        if not context.caseless and before.capitalised:
             break
-        first -= 1
+        if low in stop_words() or low in cue("generic") or low in cue("determiners"):
+            break
+        if first == k:
+            after_determiner = context.prev(j) in cue("determiners") | cue("subjects")
+            if named_by_anything or (street and not after_determiner):
+                first = j
+                continue
+            further = next((m for m in (j - 1, j - 2) if m >= 0 and is_name_word(context, m)), None)
+            if further is not None and all(
+                context.joined(tokens[m], tokens[m + 1])
+                and tokens[m].lower not in stop_words() | cue("generic")
+                for m in range(further, j)
+            ):
+                first = further
+                continue
+        break
     return first
 
 
@@ -76,7 +120,7 @@ def find_streets_and_venues(context: Context) -> list[Candidate]:
         if not (street or venue) or k == 0:
             continue
         named = word in cue("named_venues") and context.prev(k, 2) == "the"
-        first = name_start_before(context, k, named)
+        first = name_start_before(context, k, named, street=street)
         if first == k:
             continue
         phrase = " ".join(t.text for t in tokens[first : k + 1])
@@ -84,12 +128,53 @@ def find_streets_and_venues(context: Context) -> list[Candidate]:
             continue
         start = tokens[first].start
         number = tokens[first - 1] if first > 0 else None
-        if street and number and re.fullmatch(r"\d{1,4}[a-z]?", number.lower):
-            if context.joined(number, tokens[first]):
-                start = number.start
+        numbered = number and re.fullmatch(r"\d{1,4}[a-z]?", number.lower)
+        if street and numbered and context.joined(number, tokens[first]):
+            start = number.start
         end = tokens[k - 1].base_end if word == "estate" else token.base_end
         confidence = conf.STREET if street else conf.VENUE
         if context.caseless or not tokens[first].capitalised:
             confidence -= conf.CASELESS_RULE_PENALTY
         found.append(Candidate(start, end, "LOCATION", "rule", round(confidence, 2)))
+    return found
+
+
+def find_unknown_after_place_cue(context: Context) -> list[Candidate]:
+    """In lower-case speech, a word in no list and not English after "in", "at" or "from"."""
+    if not context.caseless:
+        return []
+    found: list[Candidate] = []
+    for i, token in enumerate(context.tokens):
+        base = token.base
+        if i == 0 or context.prev(i) not in cue("place_cues") or not base.isalpha():
+            continue
+        if len(base) < 3 or context.common(base) or context.lexicon.is_kept(base):
+            continue
+        if context.lexicon.is_name(base) or base in cue("months_weekdays"):
+            continue  # the name layer weighs it
+        found.append(
+            Candidate(
+                token.start, token.base_end, "LOCATION", "case_robust", conf.PLACE_UNKNOWN_AFTER_CUE
+            )
+        )
+    return found
+
+
+def find_prefixed_places(context: Context) -> list[Candidate]:
+    """Find "River Weaver", "Mount Pleasant", "St Helen's": a prefix, then a name word."""
+    tokens = context.tokens
+    found: list[Candidate] = []
+    for i, token in enumerate(tokens[:-1]):
+        if token.lower.rstrip(".") not in cue("place_prefixes"):
+            continue
+        nxt = tokens[i + 1]
+        if not context.joined(token, nxt) or not nxt.base[:1].isalpha():
+            continue
+        saint = token.lower.rstrip(".") in {"st", "saint"}
+        named = context.lexicon.is_name(nxt.base) if saint else is_name_word(context, i + 1)
+        if not named and not (not context.caseless and nxt.capitalised):
+            continue
+        if not context.caseless and not token.capitalised and not nxt.capitalised:
+            continue  # "the lake shore" in written text: lower case names nothing
+        found.append(Candidate(token.start, nxt.end, "LOCATION", "rule", conf.PLACE_AFTER_PREFIX))
     return found
