@@ -25,8 +25,9 @@ def covered(anonymiser: Anonymiser, text: str, surface: str, **kwargs: object) -
     return all(marks[i] for i in range(start, end) if text[i].isalnum())
 
 
-def untouched(anonymiser: Anonymiser, text: str, surface: str) -> bool:
+def untouched(anonymiser: Anonymiser, text: str, surface: str, **kwargs: object) -> bool:
     """Say whether no detection touches the first occurrence of surface."""
     start = text.index(surface)
     end = start + len(surface)
-    return all(d.end <= start or d.start >= end for d in anonymiser.detect(text))
+    detections = anonymiser.detect(text, **kwargs)  # type: ignore[arg-type]
+    return all(d.end <= start or d.start >= end for d in detections)

@@ -1,4 +1,7 @@
-"""The NER, list, case-robust and known-name layers, and the roles and services kept."""
+"""Names, places and organisations: general resources weighed by context, in any case.
+
+Every sentence here is written for these tests; none comes from the sample or dev stories.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import itertools
 
 import pytest
 
+from storybank.anonymise.engine import SOURCES
+from storybank.anonymise.engine import UNSURE_BELOW
 from storybank.anonymise.engine import Anonymiser
 from storybank.anonymise.engine import Lists
 from tests.anonymise.helpers import covered
@@ -14,109 +19,174 @@ from tests.anonymise.helpers import untouched
 
 
 def test_ner_finds_names_places_and_organisations_in_written_text(anonymiser: Anonymiser) -> None:
-    text = "My new case manager, Stacey Ogunbiyi, used to work for Teesway Fabrications in Redcar."
+    text = "My new officer, Adaeze Okonkwo, used to work for Brightpath Training in Morecambe."
     spans = found(anonymiser, text)
-    assert ("PERSON", "Stacey Ogunbiyi") in spans
-    assert covered(anonymiser, text, "Teesway Fabrications")
-    assert ("LOCATION", "Redcar") in spans
+    assert ("PERSON", "Adaeze Okonkwo") in spans
+    assert ("ORG", "Brightpath Training") in spans
+    assert ("LOCATION", "Morecambe") in spans
 
 
 def test_titles_possessives_and_a_leading_the_stay_outside(anonymiser: Anonymiser) -> None:
-    spans = found(anonymiser, "Mrs Chowdhury met Wayne's wife at the Navigation Inn.")
-    assert ("PERSON", "Chowdhury") in spans
-    assert ("PERSON", "Wayne") in spans
-    assert ("LOCATION", "Navigation Inn") in spans
+    spans = found(anonymiser, "Mr Kowalczyk met Bartosz's sister at the Fleece Inn.")
+    assert ("PERSON", "Kowalczyk") in spans
+    assert ("PERSON", "Bartosz") in spans
+    assert ("LOCATION", "Fleece Inn") in spans
 
 
 def test_a_house_number_belongs_to_its_street(anonymiser: Anonymiser) -> None:
-    assert ("LOCATION", "14 Cumberland Road") in found(
-        anonymiser, "I live at 14 Cumberland Road now."
+    assert ("LOCATION", "27 Ashdown Crescent") in found(
+        anonymiser, "They moved me to 27 Ashdown Crescent in the spring."
     )
-
-
-@pytest.mark.parametrize(
-    ("text", "prison"),
-    [
-        ("When he came home from HMP Holme House the kids were shy.", "HMP Holme House"),
-        ("I did two years in Strangeways and came out a different man.", "Strangeways"),
-        ("he was in the Scrubs for a bit", "Scrubs"),
-        ("i did a year in hmp durham", "hmp durham"),
-    ],
-)
-def test_prisons_and_their_nicknames_are_organisations(
-    anonymiser: Anonymiser, text: str, prison: str
-) -> None:
-    assert ("ORG", prison) in found(anonymiser, text)
-
-
-def test_courts_are_found_by_name_and_by_rule(anonymiser: Anonymiser) -> None:
-    text = "I was sentenced at Teesside Crown Court and then at the Old Bailey."
-    assert covered(anonymiser, text, "Teesside Crown Court")
-    assert covered(anonymiser, text, "Old Bailey")
-    assert untouched(
-        anonymiser, "I went back to the magistrates court on my own.", "magistrates court"
-    )
-
-
-def test_admin_places_are_used(anonymiser: Anonymiser) -> None:
-    text = "we used to hang about in pennyfield by the shops"
-    assert untouched(anonymiser, text, "pennyfield")
-    assert covered(anonymiser, text, "pennyfield", lists=Lists(places=("Pennyfield",)))
-
-
-def test_admin_keep_words_are_never_redacted(anonymiser: Anonymiser) -> None:
-    text = "I go to Foundry Group on a Monday with Dave."
-    kept = anonymiser.detect(text, lists=Lists(keep=("Foundry Group",)))
-    assert all("Foundry" not in d.text for d in kept)
 
 
 @pytest.mark.parametrize(
     ("text", "names"),
     [
-        ("me and dave went down hessle road on friday", ["dave"]),
-        ("my case manager joy asked me what would help", ["joy"]),
-        ("my first one nicola she was nice enough", ["nicola"]),
-        ("speaker 2: yonas just yonas is fine", ["yonas"]),
-        ("my new officer marek he ask me what i want", ["marek"]),
-        ("i'm brooke, his granddaughter", ["brooke"]),
-        ("everyone calls him dusty and nobody knows why", ["dusty"]),
-        (
-            "my mate tariq rang me and gurpreet sandhu said it was fine",
-            ["tariq", "gurpreet sandhu"],
-        ),
+        ("me and bartosz went up to keswick on the train", ["bartosz", "keswick"]),
+        ("so i rang priyanka and she sorted it", ["priyanka"]),
+        ("the lad who runs it oluwaseun never judged me", ["oluwaseun"]),
+        ("siobhan kowalczyk was the one who listened", ["siobhan kowalczyk"]),
     ],
 )
-def test_lower_case_names_are_found(anonymiser: Anonymiser, text: str, names: list[str]) -> None:
+def test_lower_case_names_and_places_come_from_the_packaged_lists(
+    anonymiser: Anonymiser, text: str, names: list[str]
+) -> None:
     for name in names:
         assert covered(anonymiser, text, name), name
 
 
-def test_lower_case_streets_and_venues_are_found(anonymiser: Anonymiser) -> None:
-    text = "the shop on parliament road near the dorman museum in grangetown"
-    for place in ("parliament road", "dorman museum", "grangetown"):
-        assert covered(anonymiser, text, place), place
-
-
-def test_a_word_that_is_a_name_counts_only_when_it_names_someone(anonymiser: Anonymiser) -> None:
-    text = "me and robin go on a tuesday and there's a robin that follows robin round the beds"
-    detections = anonymiser.detect(text)
-    hits = [text[d.start : d.end] for d in detections]
-    assert hits.count("robin") == 2
-    bird = text.index("a robin") + 2
-    assert all(not (d.start <= bird < d.end) for d in detections)
+def test_context_beats_the_keep_list(anonymiser: Anonymiser) -> None:
+    assert ("PERSON", "Christian") in found(anonymiser, "My mate Christian rang me last night.")
+    assert untouched(anonymiser, "She found her Christian faith again inside.", "Christian")
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "name"),
     [
-        "I will be a personal trainer one day, I will.",
-        "i hope it goes well and i will keep going",
-        "we sat on the main road and had a brew by the bus station",
-        "it was a frank conversation and a grand day",
+        ("my mate hope said she would come", "hope"),
+        ("our kid grace texted me after", "grace"),
+        ("my probation officer may she was brilliant", "may"),
+        ("there was frank, then sunny, then jo", "sunny"),
+        ("Then April rang me to check I was all right.", "April"),
     ],
 )
-def test_ordinary_words_that_are_names_are_left_alone(anonymiser: Anonymiser, text: str) -> None:
-    assert found(anonymiser, text) == []
+def test_a_word_that_is_also_a_name_counts_when_context_names_someone(
+    anonymiser: Anonymiser, text: str, name: str
+) -> None:
+    assert covered(anonymiser, text, name)
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("i hope it goes well for him", "hope"),
+        ("my mate will be there on friday", "will"),
+        ("we had to mark every visit on the calendar", "mark"),
+        ("In April we moved into the flat.", "April"),
+        ("you may not believe it but i cried", "may"),
+    ],
+)
+def test_a_word_that_is_also_a_name_is_left_alone_as_a_word(
+    anonymiser: Anonymiser, text: str, word: str
+) -> None:
+    assert untouched(anonymiser, text, word)
+
+
+def test_a_verb_stays_outside_a_name(anonymiser: Anonymiser) -> None:
+    assert ("PERSON", "Priyanka") in found(anonymiser, "Priyanka goes to the gym every day.")
+
+
+def test_justice_abbreviations_are_not_organisations(anonymiser: Anonymiser) -> None:
+    text = "They checked the PNC and my NI number, then my DBS came back."
+    for word in ("PNC", "NI", "DBS"):
+        assert untouched(anonymiser, text, word), word
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("we met at the fleece inn on ashdown crescent", "fleece inn"),
+        ("we met at the fleece inn on ashdown crescent", "ashdown crescent"),
+        ("he was born in Furness General Hospital", "Furness General"),
+        ("we used to fish off the end of Alder Dock", "Alder Dock"),
+        ("my nan took me to Ulverston Minster", "Ulverston Minster"),
+        ("we walked along the river kent to the bridge", "river kent"),
+        ("the youth club met at st aidan's every week", "st aidan's"),
+    ],
+)
+def test_streets_venues_and_landmarks_are_found_in_any_case(
+    anonymiser: Anonymiser, text: str, place: str
+) -> None:
+    assert covered(anonymiser, text, place)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("down the main road and past the bus station", "main road"),
+        ("I go to the day centre and the job centre", "day centre"),
+        ("we have a craft group on tuesdays", "craft group"),
+        ("I don't trust anyone from that office", "trust"),
+    ],
+)
+def test_descriptions_are_not_names(anonymiser: Anonymiser, text: str, words: str) -> None:
+    assert untouched(anonymiser, text, words)
+
+
+@pytest.mark.parametrize(
+    ("text", "organisation"),
+    [
+        ("I got a start with Brightpath Training after that", "Brightpath Training"),
+        ("she volunteers at the Northgate Women's Trust", "Northgate Women's Trust"),
+        ("my lad plays for the Alder Vale Juniors", "Alder Vale"),
+        ("he got taken on by Greystone Logistics Ltd", "Greystone Logistics Ltd"),
+        ("i went to kendal and lancaster college", "kendal and lancaster college"),
+        ("we watch keswick rovers every other week", "keswick rovers"),
+    ],
+)
+def test_organisations_are_found_by_the_kind_of_body_they_end_in(
+    anonymiser: Anonymiser, text: str, organisation: str
+) -> None:
+    assert covered(anonymiser, text, organisation)
+
+
+@pytest.mark.parametrize(
+    ("text", "prison"),
+    [
+        ("When he came home from HMP Ford the kids were shy.", "HMP Ford"),
+        ("i did a year in hmp durham", "hmp durham"),
+        ("He spent two years in Wormwood Scrubs.", "Wormwood Scrubs"),
+    ],
+)
+def test_prisons_are_organisations(anonymiser: Anonymiser, text: str, prison: str) -> None:
+    assert covered(anonymiser, text, prison)
+
+
+def test_a_prison_name_that_is_a_word_needs_its_prefix(anonymiser: Anonymiser) -> None:
+    assert untouched(anonymiser, "They said they would send the letter on.", "send")
+    assert covered(anonymiser, "she did eight months in HMP Send", "HMP Send")
+
+
+def test_courts_are_found_by_rule(anonymiser: Anonymiser) -> None:
+    text = "I was sentenced at Kendal Magistrates' Court in the end."
+    assert covered(anonymiser, text, "Kendal Magistrates' Court")
+    assert untouched(anonymiser, "I went back to the magistrates court on my own.", "court")
+
+
+def test_a_sites_own_places_and_names_are_used(anonymiser: Anonymiser) -> None:
+    text = "we all went down meadows and saw tuppence there"
+    assert untouched(anonymiser, text, "meadows")
+    assert untouched(anonymiser, text, "tuppence")
+    lists = Lists(places=("Meadows",), names=("Tuppence",))
+    assert covered(anonymiser, text, "meadows", lists=lists)
+    assert covered(anonymiser, text, "tuppence", lists=lists)
+
+
+def test_a_sites_keep_words_are_never_redacted(anonymiser: Anonymiser) -> None:
+    text = "I go to the Harbour Lights Project every week."
+    assert covered(anonymiser, text, "Harbour Lights Project")
+    kept = Lists(keep=("Harbour Lights Project",))
+    assert untouched(anonymiser, text, "Harbour Lights Project", lists=kept)
 
 
 @pytest.mark.parametrize(
@@ -127,12 +197,9 @@ def test_ordinary_words_that_are_names_are_left_alone(anonymiser: Anonymiser, te
         "the hostel",
         "Universal Credit",
         "the job centre",
-        "the council",
         "the GP",
         "the NHS",
-        "AA",
         "Christmas",
-        "God",
         "the enabling fund",
         "Community Payback",
     ],
@@ -143,24 +210,31 @@ def test_roles_and_services_are_kept(anonymiser: Anonymiser, phrase: str) -> Non
 
 
 def test_known_names_are_found_whole_in_part_and_misspelt(anonymiser: Anonymiser) -> None:
-    text = "so gurprit came round and sandu said the kids were fine"
-    known = ["Gurpreet Sandhu"]
-    assert covered(anonymiser, text, "gurprit", known_names=known)
-    assert covered(anonymiser, text, "sandu", known_names=known)
+    text = "so bartek came round and kowalcyk said the kids were fine"
+    known = ["Bartek Kowalczyk"]
+    assert covered(anonymiser, text, "bartek", known_names=known)
+    assert covered(anonymiser, text, "kowalcyk", known_names=known)
     sources = {d.source for d in anonymiser.detect(text, known_names=known)}
     assert "known_name" in sources
 
 
 def test_known_names_that_are_everyday_words_need_a_cue(anonymiser: Anonymiser) -> None:
-    known = ["Will Carter"]
     text = "i will be there and will said so"
-    detections = anonymiser.detect(text, known_names=known)
-    assert [text[d.start : d.end] for d in detections] == ["will"]
-    assert detections[0].start == text.index("will said")
+    detections = anonymiser.detect(text, known_names=["Will Carter"])
+    assert [d.start for d in detections] == [text.index("will said")]
+
+
+def test_confidence_comes_from_the_evidence(anonymiser: Anonymiser) -> None:
+    text = "my mate bartosz came round with a lad called zeppo from the gym"
+    scores = {d.text: d.confidence for d in anonymiser.detect(text)}
+    assert scores["bartosz"] >= UNSURE_BELOW  # a listed name after "my mate"
+    assert scores["zeppo"] < scores["bartosz"]  # in no list: found only by "called"
+    rare = anonymiser.detect("we had a right laugh with zeppo after")
+    assert rare and rare[0].confidence < UNSURE_BELOW  # no list, no cue: hidden but unsure
 
 
 def test_every_detection_is_well_formed(anonymiser: Anonymiser) -> None:
-    text = "Dave rang 07700 900123 from Hessle Road, Hull, on the 2nd of May about CRN X123456."
+    text = "Bartosz rang 07700 900123 from Ashdown Crescent, Keswick, on the 2nd of May."
     detections = anonymiser.detect(text)
     assert detections == sorted(detections, key=lambda d: d.start)
     for left, right in itertools.pairwise(detections):
@@ -168,4 +242,4 @@ def test_every_detection_is_well_formed(anonymiser: Anonymiser) -> None:
     for detection in detections:
         assert text[detection.start : detection.end] == detection.text
         assert 0 <= detection.confidence <= 1
-        assert detection.source in {"ner", "pattern", "list", "case_robust", "known_name"}
+        assert detection.source in SOURCES

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from storybank.anonymise.engine import Anonymiser
-from storybank.anonymise.patterns import is_ni_number
-from storybank.anonymise.patterns import nhs_checksum_ok
+from storybank.anonymise.engine.patterns import is_ni_number
+from storybank.anonymise.engine.patterns import nhs_checksum_ok
 from tests.anonymise.helpers import covered
 from tests.anonymise.helpers import found
 from tests.anonymise.helpers import untouched

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from dataclasses import field
 
+from storybank.anonymise.engine.cues import DICTIONARY_FLOOR_ZIPF
 from storybank.anonymise.engine.cues import EVERYDAY_ZIPF
 from storybank.anonymise.engine.cues import NAME_AS_WORD_ZIPF
 from storybank.anonymise.engine.cues import cue
@@ -32,6 +33,7 @@ class Candidate:
     label: str
     source: str
     confidence: float
+    cued: bool = False  # context names it ("my mate ...", "... rang me"): no keep-list veto
 
 
 @dataclass
@@ -84,9 +86,13 @@ def _is_common(word: str, dictionary: frozenset[str]) -> bool:
         return True
     listed = _english_names_and_places()
     if word in dictionary:
-        # The dictionary holds many names too ("pauline", "kelly"): an English first name counts
-        # as everyday only when English uses it often ("will", "hope", "mark").
-        return word not in listed or zipf(word) >= NAME_AS_WORD_ZIPF
+        # The dictionary holds many names too ("pauline", "kelly", "zeppo"): an English first
+        # name counts as everyday only when English uses it often ("will", "hope", "mark"), and
+        # any word only when it is used at all.
+        frequency = zipf(word)
+        if frequency < DICTIONARY_FLOOR_ZIPF:
+            return False
+        return word not in listed or frequency >= NAME_AS_WORD_ZIPF
     for suffix, replacement in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             stem = word[: -len(suffix)] + replacement

@@ -12,6 +12,8 @@ EVERYDAY_ZIPF = 3.3
 # A dictionary word that is also a first name is everyday English at or above this ("will",
 # "hope", "mark"); below it the name is the likelier reading ("kelly", "dawn").
 NAME_AS_WORD_ZIPF = 4.6
+# A dictionary word used less than this is no everyday word (the dictionary lists "zeppo").
+DICTIONARY_FLOOR_ZIPF = 2.0
 # A word below this is rare enough that, in lower-case speech, it is more likely a name.
 RARE_ZIPF = 3.0
 

@@ -92,6 +92,8 @@ class Lexicon:
     courts: PhraseMatcher
     keep: PhraseMatcher
     keep_keys: frozenset[tuple[str, ...]]
+    local_names: frozenset[str] = frozenset()  # a site's own: trusted without a cue
+    local_places: frozenset[tuple[str, ...]] = frozenset()
 
     def is_name(self, word: str) -> bool:
         """Say whether a lower-case word is a listed first name or surname."""
@@ -137,4 +139,6 @@ def build_lexicon(
         courts=PhraseMatcher([*_bundled("courts.txt"), *courts]),
         keep=PhraseMatcher(keep_all),
         keep_keys=frozenset(keep_keys),
+        local_names=local_names,
+        local_places=frozenset(phrase_key(place) for place in places),
     )

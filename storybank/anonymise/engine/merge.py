@@ -35,7 +35,8 @@ def _clean(text: str, candidate: Candidate) -> Candidate | None:
         while (match := leading.match(text[start:end])) and match.end() < end - start:
             start += match.end()
         surface = text[start:end]
-        if surface.endswith(("'s", "\u2019s")) and candidate.label != "ORG":
+        saint = surface[:3].lower() == "st " or surface[:6].lower() == "saint "
+        if surface.endswith(("'s", "\u2019s")) and candidate.label != "ORG" and not saint:
             end -= 2
         elif surface.endswith(("'", "\u2019")):
             end -= 1
@@ -46,7 +47,9 @@ def _clean(text: str, candidate: Candidate) -> Candidate | None:
         end -= 1
     if end <= start:
         return None
-    return Candidate(start, end, candidate.label, candidate.source, candidate.confidence)
+    return Candidate(
+        start, end, candidate.label, candidate.source, candidate.confidence, candidate.cued
+    )
 
 
 def _kept(context: Context, surface: str) -> bool:
@@ -81,7 +84,7 @@ def merge(context: Context, candidates: Iterable[Candidate]) -> list[Detection]:
         item = _clean(text, candidate)
         if item is None:
             continue
-        if item.source not in ("pattern", "known_name"):
+        if item.source not in ("pattern", "known_name") and not item.cued:
             inside_kept = any(a <= item.start and item.end <= b for a, b in kept_spans)
             if inside_kept or _kept(context, text[item.start : item.end]):
                 continue

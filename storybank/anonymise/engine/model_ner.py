@@ -60,9 +60,10 @@ def dictionary_words(nlp: Any, pos: str = "") -> frozenset[str]:
         index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
     except (KeyError, AttributeError, ValueError):
         return frozenset()
+    wanted = nlp.vocab.strings[pos] if pos else None
     words: set[str] = set()
     for part in index:
-        if not pos or part == pos:
+        if wanted is None or part == wanted:
             words.update(word for word in index[part] if "_" not in word)
     return frozenset(words)
 

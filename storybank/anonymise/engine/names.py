@@ -34,9 +34,13 @@ def name_confidence(context: Context, i: int) -> float:
     """Return how sure the words and context make us that word i starts a name (0: not)."""
     token = context.tokens[i]
     base = token.base
-    if not base[:1].isalpha() or base in cue("months_weekdays") or base in cue("titles"):
+    if not base[:1].isalpha() or base in cue("titles"):
         return 0.0
+    if base in cue("months_weekdays"):
+        return _month_as_name(context, i)
     lexicon = context.lexicon
+    if base in lexicon.local_names:
+        return conf.NAME_LISTED
     listed = lexicon.is_name(base)
     cased = not context.caseless and token.capitalised and not token.sentence_start
     cued = name_cue_before(context, i) or name_cue_after(context, i) or introduces_self(context, i)
@@ -77,6 +81,18 @@ def name_confidence(context: Context, i: int) -> float:
     return 0.0
 
 
+def _month_as_name(context: Context, i: int) -> float:
+    """A month is a name only when someone acts or is addressed ("April rang", "called May")."""
+    token = context.tokens[i]
+    if token.base not in context.lexicon.english_first_names:
+        return 0.0
+    if _introduced(context, i) or name_cue_after(context, i):
+        return conf.NAME_EVERYDAY_WITH_CUE
+    if name_cue_before(context, i) and not _verb_follows(context, i):
+        return conf.NAME_EVERYDAY_WITH_CUE
+    return 0.0
+
+
 def _pronoun_follows(context: Context, i: int) -> bool:
     """Say whether "he's" or "she" follows word i, as after a name ("rose she's sixteen")."""
     k = i + 1
@@ -88,12 +104,12 @@ def _pronoun_follows(context: Context, i: int) -> bool:
 def _verb_follows(context: Context, i: int) -> bool:
     """Say whether a verb follows word i, as after a modal ("my mate will be there")."""
     k = i + 1
-    while k < len(context.tokens) and context.tokens[k].lower in cue("modal_fillers"):
-        k += 1
+    if k < len(context.tokens) and context.tokens[k].lower in cue("modal_fillers"):
+        return True
     if k >= len(context.tokens):
         return False
     word = context.tokens[k].lower
-    return word in context.verbs or word in cue("modal_fillers") or word.endswith("n't")
+    return word in context.verbs or word.endswith("n't")
 
 
 def _introduced(context: Context, i: int) -> bool:
@@ -162,7 +178,8 @@ def find_names(context: Context) -> list[Candidate]:
         label = "PERSON"
         if confidence < conf.UNSURE_BELOW and context.prev(i) in cue("place_cues"):
             label = "LOCATION"
-        found.append(Candidate(start, tokens[end].base_end, label, "case_robust", confidence))
+        cued = name_cue_before(context, i) or name_cue_after(context, end)
+        found.append(Candidate(start, tokens[end].base_end, label, "case_robust", confidence, cued))
         taken = end
     return found + _listed_people(context, found)
 

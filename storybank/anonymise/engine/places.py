@@ -21,7 +21,10 @@ def find_listed_places(context: Context) -> list[Candidate]:
         if all(t.lower in stop_words() for t in words):
             continue
         confidence = conf.PLACE_LISTED
-        if size == 1 and (context.common(words[0].base) or lexicon.is_name(words[0].base)):
+        local = tuple(t.lower for t in words) in lexicon.local_places
+        if local:
+            pass  # a site's own place is trusted whatever its words
+        elif size == 1 and (context.common(words[0].base) or lexicon.is_name(words[0].base)):
             cued = strong_place_cue(context, i) or context.prev(i) in cue("place_cues")
             capitalised = not context.caseless and words[0].capitalised
             if context.common(words[0].base):
