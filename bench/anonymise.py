@@ -9,8 +9,8 @@ gold), and `synthetic` (tests/anonymise/synthetic.py, only when named). The labe
 are also reported by kind (`dev-b:written`, `dev-b:transcript`).
 
 The anonymiser learns nothing from these sets; its rules were developed looking at the samples
-and dev-a only, so dev-b is the out-of-sample figure (`--regions` prints just the story sets). Each set is scored as written, lower-cased, and with punctuation stripped (offsets
-remapped). Spans labelled OTHER are ignored: their words count neither way.
+and dev-a only, so dev-b is the out-of-sample figure (`--regions` prints just the story sets).
+Each set is scored as written, lower-cased, and with punctuation stripped (offsets remapped). Spans labelled OTHER are ignored: their words count neither way.
 
 Per set and variant it prints:
 * recall per label: an identifier counts as caught only if every word of it is covered by some
@@ -219,7 +219,7 @@ def report(name: str, variant: str, score: Score, show_misses: int) -> None:
     for story_id, label, surface in score.misses[:show_misses]:
         print(f"{'':34s}   missed {label:8s} {surface!r}  ({story_id})")
     if show_misses:
-        common = ", ".join(f"{w}×{n}" for w, n in score.false_words.most_common(show_misses))
+        common = ", ".join(f"{w} x{n}" for w, n in score.false_words.most_common(show_misses))
         print(f"{'':34s}   over-redacted words: {common}")
 
 
