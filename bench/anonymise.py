@@ -10,7 +10,8 @@ are also reported by kind (`dev-b:written`, `dev-b:transcript`).
 
 The anonymiser learns nothing from these sets; its rules were developed looking at the samples
 and dev-a only, so dev-b is the out-of-sample figure (`--regions` prints just the story sets).
-Each set is scored as written, lower-cased, and with punctuation stripped (offsets remapped). Spans labelled OTHER are ignored: their words count neither way.
+Each set is scored as written, lower-cased, and with punctuation stripped (offsets remapped).
+Spans labelled OTHER are ignored: their words count neither way.
 
 Per set and variant it prints:
 * recall per label: an identifier counts as caught only if every word of it is covered by some
