@@ -41,7 +41,13 @@ def can_manage_lists(actor: Actor | None) -> bool:
 
 
 def can_hear_redacted_audio(actor: Actor | None, story: Story) -> bool:
-    """The redacted copy plays outside review only when consent allows audio at events."""
+    """The redacted copy plays outside review only when consent allows audio at events.
+
+    Its reviewer hears it in review, to check the beeps before approving: they may hear the
+    original then anyway.
+    """
+    if can_review_redactions(actor, story):
+        return True
     consent = story.current_consent
     if actor is None or consent is None or not (consent.processing and consent.audio_at_events):
         return False

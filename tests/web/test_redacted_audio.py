@@ -1,5 +1,5 @@
-"""Redacted audio: accepted redactions are beeped out at their words' times; it plays only
-when consent allows audio at events; a redaction with no timing blocks the release."""
+"""Redacted audio: accepted redactions and hidden stretches are beeped out; outside review it
+plays only when consent allows audio at events; a redaction with no timing blocks the release."""
 
 from __future__ import annotations
 
@@ -90,7 +90,10 @@ def test_redacted_audio_plays_only_where_consent_allows_audio_at_events(world):
     facilitator = _client(app, people["facilitator"])
     url = f"/stories/{story.id}/audio/redacted"
     post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
-    assert facilitator.get(url).status_code == 404  # not approved yet: still in review
+    # In review, its reviewer hears the copy to check the beeps; its reporter not yet.
+    assert facilitator.get(url).status_code == 200
+    assert url in facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    assert _client(app, people["reporter"]).get(url).status_code == 404
     post_form(facilitator, f"/review/{story.id}/approve")
     response = facilitator.get(url)
     assert response.status_code == 200 and response.data[:4] == b"RIFF"
@@ -105,6 +108,8 @@ def test_without_consent_to_audio_at_events_the_redacted_copy_never_plays(world)
     story = _upload(app, people, site, audio=False)
     facilitator = _client(app, people["facilitator"])
     post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    # Its reviewer checks the beeps (they may hear the original too); once approved, nobody.
+    assert facilitator.get(f"/stories/{story.id}/audio/redacted").status_code == 200
     post_form(facilitator, f"/review/{story.id}/approve")
     assert facilitator.get(f"/stories/{story.id}/audio/redacted").status_code == 404
 
