@@ -388,47 +388,52 @@ def review_redactions(actor: User, story_id: int) -> RedactionReview:
     ]
     items.sort(key=lambda item: (not item.unsure, item.redaction.start))
     preview = apply_replacements(text.body, [(r.start, r.end, replacements[r.id]) for r in live])
-    audio = _audio_review(story, text, live) if story.is_audio and story.audio else None
+    audio = (
+        _audio_review(story, text, live, story.audio.duration)
+        if story.is_audio and story.audio
+        else None
+    )
     return RedactionReview(story, text, anonymisation, items, preview, audio)
 
 
-def _audio_review(story: Story, text: StoryText, live: list[Redaction]) -> AudioReview:
+def _audio_review(
+    story: Story, text: StoryText, live: list[Redaction], duration: float
+) -> AudioReview:
     """Lay the transcript out word by word, flagging unclear, redacted and hidden words."""
     hides = _hides(story)
     index_of = {
         (w.char_start, w.char_end): i for i, w in enumerate(words_from_timings(text.timings))
     }
-
-    lines: list[list[ReviewWord]] = []
-    for line in timed_lines(text.body, text.timings):
-        row = []
-        for token, timing in line.words:
-            index = index_of.get((timing.char_start, timing.char_end)) if timing else None
-            row.append(
-                ReviewWord(
-                    index=index,
-                    text=token,
-                    timing=timing,
-                    unsure=bool(
-                        timing and not timing.estimated and timing.probability < UNSURE_WORD_BELOW
-                    ),
-                    redacted=bool(
-                        timing
-                        and any(
-                            r.start < timing.char_end and r.end > timing.char_start for r in live
-                        )
-                    ),
-                    hidden=bool(timing and any(_silences(h, timing) for h in hides)),
-                )
-            )
-        lines.append(row)
+    lines = [
+        [_review_word(token, timing, index_of, live, hides) for token, timing in line.words]
+        for line in timed_lines(text.body, text.timings)
+    ]
     timed = [word for row in lines for word in row if word.timing]
     described = [
         ReviewHide(hide, " ".join(w.text for w in timed if w.timing and _silences(hide, w.timing)))
         for hide in hides
     ]
-    assert story.audio is not None
-    return AudioReview(story.audio.duration, lines, described)
+    return AudioReview(duration, lines, described)
+
+
+def _review_word(
+    token: str,
+    timing: TimedWord | None,
+    index_of: dict[tuple[int, int], int],
+    live: list[Redaction],
+    hides: list[AudioHide],
+) -> ReviewWord:
+    if timing is None:
+        return ReviewWord(None, token, None, unsure=False, redacted=False, hidden=False)
+    return ReviewWord(
+        index_of.get((timing.char_start, timing.char_end)),
+        token,
+        timing,
+        # A corrected word's probability is not Whisper's: it is marked estimated instead.
+        unsure=not timing.estimated and timing.probability < UNSURE_WORD_BELOW,
+        redacted=any(r.start < timing.char_end and r.end > timing.char_start for r in live),
+        hidden=any(_silences(hide, timing) for hide in hides),
+    )
 
 
 def _silences(hide: AudioHide, word: TimedWord) -> bool:
