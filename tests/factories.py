@@ -24,7 +24,7 @@ from storybank.stories.services import submit_story
 _counter = itertools.count(1)
 
 SAMPLE_TEXT = (
-    "When I came out my case manager asked what I wanted from the plan, not what I had to do. "
+    "When I came out my officer wanted to hear my own ideas for the plan, not list rules. "
     "We used the enabling fund for a bike so I could get to work."
 )
 

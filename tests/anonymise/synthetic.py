@@ -314,7 +314,7 @@ TEMPLATES = (
     "My case manager is called {first} and she has been good with me since I got out of {prison}.",
     "me and {first} went down {street} on a tuesday to see about the flat",
     "If anything goes wrong you can ring {first} on {phone} any time before five.",
-    "my crn's {crn} you can look it up it's all in there",
+    "my crn's {crn} they've got it all on file",
     "Inside they only ever called me by my number, {prisonno}, never my name.",
     "My National Insurance number is {ni} and the job centre lost it twice.",
     "my nhs number is {nhs} and the GP still could not find my records",

@@ -58,7 +58,7 @@ def story_form(site, **overrides) -> dict:
         "consent_events": "y",
         "consent_research": "y",
         "consent_given_on": date.today().isoformat(),
-        "text": "My case manager asked what I wanted from the plan.",
+        "text": "My officer wanted to hear my own ideas for the plan.",
         "submission_key": f"key-{next(_keys)}",
     }
     data.update(overrides)
