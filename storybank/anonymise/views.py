@@ -101,16 +101,15 @@ def relabel(story_id: int, redaction_id: int) -> Response:
 @login_required
 def hide_stretch(story_id: int) -> Page:
     """Hide a stretch of the recording given by its start and end times."""
-    form = HideStretchForm()
-    if form.validate_on_submit():
-        try:
-            services.hide_audio_stretch(
-                current_user, story_id, form.start.data or "", form.end.data or ""
-            )
-        except InvalidInput as error:
-            show_error_on_form(form, error)
-            return _review_page(story_id, hide_form=form, status=400)
-        flash("That stretch of the recording will be beeped in the released copy.")
+    form = HideStretchForm()  # CSRF is checked for every POST (extensions.csrf)
+    try:
+        services.hide_audio_stretch(
+            current_user, story_id, form.start.data or "", form.end.data or ""
+        )
+    except InvalidInput as error:
+        show_error_on_form(form, error)
+        return _review_page(story_id, hide_form=form, status=400)
+    flash("That stretch of the recording will be beeped in the released copy.")
     return _back_to_review(story_id, "#hidden-stretches")
 
 
@@ -118,16 +117,13 @@ def hide_stretch(story_id: int) -> Page:
 @login_required
 def hide_words(story_id: int) -> Page:
     """Hide the stretch of the recording under chosen transcript words."""
-    form = HideWordsForm()
-    if form.validate_on_submit():
-        try:
-            services.hide_audio_words(
-                current_user, story_id, form.from_word.data, form.to_word.data
-            )
-        except InvalidInput as error:
-            show_error_on_form(form, error)
-            return _review_page(story_id, words_form=form, status=400)
-        flash("Those words will be beeped in the released copy of the recording.")
+    form = HideWordsForm()  # a word that is not a number reads as none chosen
+    try:
+        services.hide_audio_words(current_user, story_id, form.from_word.data, form.to_word.data)
+    except InvalidInput as error:
+        show_error_on_form(form, error)
+        return _review_page(story_id, words_form=form, status=400)
+    flash("Those words will be beeped in the released copy of the recording.")
     return _back_to_review(story_id, "#hidden-stretches")
 
 

@@ -241,8 +241,10 @@ def test_the_word_picker_accepts_the_last_word_first_and_refuses_words_not_there
     response = post_form(facilitator, url, {"from_word": 0, "to_word": 99})
     assert response.status_code == 400
     assert "Those words are not in this transcript" in response.get_data(as_text=True)
-    response = post_form(facilitator, url, {"from_word": "", "to_word": ""})
-    assert "Choose the first and the last word to hide." in response.get_data(as_text=True)
+    for nothing in ("", "the fourth"):
+        response = post_form(facilitator, url, {"from_word": nothing, "to_word": nothing})
+        assert response.status_code == 400
+        assert "Choose the first and the last word to hide." in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(AudioHide.id))) == 1
 
 
@@ -340,6 +342,18 @@ def test_each_hide_and_removal_is_audited_and_undoes_the_sign_off(world):
     assert not any(
         "ramble" in str(event.details) for event in db.session.scalars(db.select(AuditEvent))
     )
+
+
+def test_a_hide_without_the_forms_csrf_token_is_refused(world):
+    app, _factories, people, site = world
+    story = upload(app, people, site)
+    facilitator = client_for(app, people["facilitator"])
+    for url, data in (
+        (f"/review/{story.id}/audio/hide", {"start": "1", "end": "2"}),
+        (f"/review/{story.id}/audio/hide-words", {"from_word": 1, "to_word": 2}),
+    ):
+        assert facilitator.post(url, data=data).status_code == 400
+    assert db.session.scalar(db.select(AudioHide)) is None
 
 
 def test_a_hide_belongs_to_its_story(world):
