@@ -175,3 +175,13 @@ def test_specific_dates_are_found(anonymiser: Anonymiser, date: str) -> None:
 def test_vague_times_are_not_dates(anonymiser: Anonymiser, phrase: str) -> None:
     text = f"It was {phrase} and that was that."
     assert untouched(anonymiser, text, phrase)
+
+
+@pytest.mark.parametrize(
+    "spoken",
+    ["b four one nine two d k", "registration k y six two p r t"],
+)
+def test_spoken_letters_and_digits_are_a_reference(anonymiser: Anonymiser, spoken: str) -> None:
+    text = f"she read it out {spoken} and wrote it down"
+    reference = spoken.removeprefix("registration ")
+    assert covered(anonymiser, text, reference)

@@ -693,6 +693,12 @@ def _classify_run(
     )
     if not has_word:
         return
+    whole = "".join(value for _, _, value in items)
+    letters = sum(ch.isalpha() for ch in whole)
+    if len(items) >= 6 and letters >= 2 and len(whole) - letters >= 2 and whole.isalnum():
+        # Six or more spoken letters and digits, mixed: a reference or registration read out.
+        yield Hit(tokens[items[0][0]].start, tokens[items[-1][1]].end, "ID", 0.6)
+        return
     # Try every start so that a leading article ("a", "i") does not spoil the match.
     for first in range(len(items)):
         chunk = items[first:]
