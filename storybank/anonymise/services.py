@@ -255,6 +255,11 @@ class ReviewWord:
     def time(self) -> str:
         return format_seconds(self.timing.start) if self.timing else ""
 
+    @property
+    def minute(self) -> int:
+        """Which minute of the recording the word starts in (0 for the first)."""
+        return int(self.timing.start // 60) if self.timing else 0
+
 
 @dataclass(frozen=True)
 class ReviewHide:
