@@ -36,3 +36,35 @@ ACRONYM = 0.4  # an upper-case abbreviation that names no known service
 CASELESS_RULE_PENALTY = 0.1  # a street, venue or body found without capitals
 
 CONTEXT_BONUS = 0.15  # a cue word next to a name (a title, "said", "my mate") raises it
+
+# Patterns (engine/patterns.py): a shape that only an identifier has scores high.
+DATE_NUMERIC = 0.9  # 3/11/22, 2019-06-21
+DATE_DAY_MONTH = 0.9  # the 10th of January (2021)
+DATE_MONTH_DAY = 0.85  # January the 10th
+DATE_MONTH_YEAR = 0.85  # June 2019
+DATE_WEEKDAY_DAY = 0.7  # Tuesday the 10th
+EMAIL_WRITTEN = 0.98
+EMAIL_SPOKEN = 0.9  # "jo dot smith at gmail dot com"
+EMAIL_RUN_TOGETHER = 0.7  # punctuation lost by speech-to-text
+PHONE_WRITTEN = 0.95
+PHONE_OTHER_SHAPE = 0.8  # (555) 123 4567
+POSTCODE = 0.95  # TS5 6JA
+POSTCODE_DISTRICT_CUED = 0.8  # "the TS5 area"
+POSTCODE_DISTRICT = 0.6
+NI_NUMBER = 0.95  # a prefix HMRC issues
+NI_SHAPE = 0.8  # the shape with any prefix (HMRC's example "QQ")
+CRN = 0.9
+PRISON_NUMBER = 0.9
+VEHICLE = 0.85
+VEHICLE_OLD = 0.6
+NHS_WITH_LEADIN = 0.95
+NHS_CHECKSUM = 0.85
+REFERENCE_AFTER_LEADIN = 0.85  # "my crn's ...", "account number ..."
+LONG_NUMBER = 0.55  # seven or more digits with no lead-in
+MIXED_REFERENCE = 0.5  # letters and four or more digits
+SPOKEN_FORMAT = 0.85  # a CRN, prison or NI number read out
+SPOKEN_POSTCODE = 0.8  # a postcode or registration read out
+SPOKEN_PHONE = 0.85
+SPOKEN_LONG_NUMBER = 0.6
+SPOKEN_REFERENCE = 0.6  # six or more letters and digits read out, mixed
+SPOKEN_REFERENCE_LEADIN = 0.75

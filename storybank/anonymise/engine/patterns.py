@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from storybank.anonymise.engine import confidence as conf
 from storybank.anonymise.tokens import Token
 
 
@@ -132,7 +133,7 @@ DATE_PATTERNS: tuple[tuple[re.Pattern[str], float], ...] = (
             r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))(?![\w/]|[.\-]\d)",
             _F,
         ),
-        0.9,
+        conf.DATE_NUMERIC,
     ),
     # (Tues) (the) 10th (of) Jan(uary) (2021)
     (
@@ -154,7 +155,7 @@ DATE_PATTERNS: tuple[tuple[re.Pattern[str], float], ...] = (
             r"(?:,?\s+" + _YEAR + r"\b)?",
             _F,
         ),
-        0.9,
+        conf.DATE_DAY_MONTH,
     ),
     # (Tuesday) January (the) 10th (, 2021); May needs a day with a suffix or a year.
     (
@@ -167,17 +168,17 @@ DATE_PATTERNS: tuple[tuple[re.Pattern[str], float], ...] = (
             r"\b(?:,?\s+" + _YEAR + r"\b)?",
             _F,
         ),
-        0.85,
+        conf.DATE_MONTH_DAY,
     ),
     # June 2019, january twenty nineteen (a month with a year)
     (
         re.compile(
             r"\b" + MONTHS + r"\.?,?\s+(?:of\s+)?(?:(?:19|20)\d{2}|" + _SPOKEN_YEAR + r")\b", _F
         ),
-        0.85,
+        conf.DATE_MONTH_YEAR,
     ),
     # Tuesday the 10th
-    (re.compile(r"\b" + WEEKDAYS + r",?[ \t]+the[ \t]+" + _DAY + r"\b", _F), 0.7),
+    (re.compile(r"\b" + WEEKDAYS + r",?[ \t]+the[ \t]+" + _DAY + r"\b", _F), conf.DATE_WEEKDAY_DAY),
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -441,9 +442,9 @@ _RUN_TOGETHER_EMAIL = re.compile(
 def find_emails(text: str) -> Iterator[Hit]:
     """Find written and spoken email addresses (and ones whose punctuation was lost)."""
     for match in _EMAIL.finditer(text):
-        yield Hit(match.start(), match.end(), "EMAIL", 0.98)
+        yield Hit(match.start(), match.end(), "EMAIL", conf.EMAIL_WRITTEN)
     for match in _RUN_TOGETHER_EMAIL.finditer(text):
-        yield Hit(match.start(), match.end(), "EMAIL", 0.7)
+        yield Hit(match.start(), match.end(), "EMAIL", conf.EMAIL_RUN_TOGETHER)
     for match in _SPOKEN_EMAIL.finditer(text):
         start, end = match.start(), match.end()
         # Drop lead-in words the greedy local part swallowed ("my email is t dot ...").
@@ -456,7 +457,7 @@ def find_emails(text: str) -> Iterator[Hit]:
         while start < end and not text[start].isalnum():
             start += 1
         if start < end and text[start:end].lower().split()[0] not in {"at", "@"}:
-            yield Hit(start, end, "EMAIL", 0.9)
+            yield Hit(start, end, "EMAIL", conf.EMAIL_SPOKEN)
 
 
 _REFERENCE_CONTEXT = re.compile(
@@ -479,13 +480,13 @@ def find_phones(text: str) -> Iterator[Hit]:
         if ok and not _looks_like_date(raw):
             before = text[max(0, match.start() - 50) : match.start()]
             label = "ID" if _REFERENCE_CONTEXT.search(before) else "PHONE"
-            yield Hit(match.start(), match.start() + len(raw), label, 0.95)
+            yield Hit(match.start(), match.start() + len(raw), label, conf.PHONE_WRITTEN)
     for match in _PHONE_US.finditer(text):
         digits = _digits(match.group())
         before = text[max(0, match.start() - 24) : match.start()]
         if _NHS_LEADIN.search(before) or (digits[0] != "0" and nhs_checksum_ok(digits)):
             continue
-        yield Hit(match.start(), match.end(), "PHONE", 0.8)
+        yield Hit(match.start(), match.end(), "PHONE", conf.PHONE_OTHER_SHAPE)
 
 
 def _looks_like_date(raw: str) -> bool:
@@ -496,7 +497,7 @@ def find_references(text: str) -> Iterator[Hit]:
     """Find postcodes, NI, NHS, CRN and prison numbers, registrations and introduced references."""
     for match in _POSTCODE.finditer(text):
         if match.group(1).upper() in POSTCODE_AREAS:
-            yield Hit(match.start(), match.end(), "ID", 0.95)
+            yield Hit(match.start(), match.end(), "ID", conf.POSTCODE)
     for match in _OUTWARD.finditer(text):
         area = match.group(1).upper()
         if area not in POSTCODE_AREAS:
@@ -507,16 +508,16 @@ def find_references(text: str) -> Iterator[Hit]:
             continue
         if _OUTWARD_BEFORE.search(before) or _OUTWARD_AFTER.match(after):
             if re.search(r"post\s?code", before, _F) or _OUTWARD_AFTER.match(after):
-                yield Hit(match.start(), match.end(), "ID", 0.8)
+                yield Hit(match.start(), match.end(), "ID", conf.POSTCODE_DISTRICT_CUED)
             elif before.rstrip().endswith(",") or match.group().isupper():
-                yield Hit(match.start(), match.end(), "ID", 0.6)
+                yield Hit(match.start(), match.end(), "ID", conf.POSTCODE_DISTRICT)
     for regex, confidence in (
-        (_NI, 0.95),
-        (_NI_SHAPE, 0.8),
-        (_CRN, 0.9),
-        (_PRISON_NUMBER, 0.9),
-        (_VEHICLE, 0.85),
-        (_VEHICLE_OLD, 0.6),
+        (_NI, conf.NI_NUMBER),
+        (_NI_SHAPE, conf.NI_SHAPE),
+        (_CRN, conf.CRN),
+        (_PRISON_NUMBER, conf.PRISON_NUMBER),
+        (_VEHICLE, conf.VEHICLE),
+        (_VEHICLE_OLD, conf.VEHICLE_OLD),
     ):
         for match in regex.finditer(text):
             yield Hit(match.start(), match.end(), "ID", confidence)
@@ -524,9 +525,9 @@ def find_references(text: str) -> Iterator[Hit]:
         digits = _digits(match.group())
         before = text[max(0, match.start() - 24) : match.start()]
         if _NHS_LEADIN.search(before):
-            yield Hit(match.start(), match.end(), "ID", 0.95)
+            yield Hit(match.start(), match.end(), "ID", conf.NHS_WITH_LEADIN)
         elif digits[0] != "0" and nhs_checksum_ok(digits):
-            yield Hit(match.start(), match.end(), "ID", 0.85)
+            yield Hit(match.start(), match.end(), "ID", conf.NHS_CHECKSUM)
     for match in _LEADIN_TARGETS.finditer(text):
         before = text[max(0, match.start() - 40) : match.start()]
         if _LEADIN.search(before):
@@ -537,15 +538,15 @@ def find_references(text: str) -> Iterator[Hit]:
                 tail = ref.group().rsplit(" ", 1)
                 if len(tail) == 2 and not re.search(r"\d|^[A-Z]+$", tail[1]):
                     end = ref.start() + len(tail[0])
-                yield Hit(ref.start(), end, "ID", 0.85)
+                yield Hit(ref.start(), end, "ID", conf.REFERENCE_AFTER_LEADIN)
     for match in _LONG_NUMBER.finditer(text):
         raw = match.group().rstrip(" -/")
         digits = _digits(raw)
         if len(digits) >= 7 and not _YEAR_RANGE.match(raw) and not _looks_like_date(raw):
-            yield Hit(match.start(), match.start() + len(raw), "ID", 0.55)
+            yield Hit(match.start(), match.start() + len(raw), "ID", conf.LONG_NUMBER)
     for match in _MIXED_REF.finditer(text):
         if len(_digits(match.group())) >= 4:
-            yield Hit(match.start(), match.end(), "ID", 0.5)
+            yield Hit(match.start(), match.end(), "ID", conf.MIXED_REFERENCE)
 
 
 _LEADIN_TARGETS = re.compile(r"(?<![\w])[A-Z0-9](?=[A-Z0-9/\-]*\d)", _F)
@@ -592,11 +593,11 @@ _ID_LEADIN_WORDS = {
     "pnc",
 }
 _SPOKEN_FORMATS: tuple[tuple[re.Pattern[str], str, float], ...] = (
-    (re.compile(r"[a-z]\d{4}[a-z]{2}"), "ID", 0.85),  # prison number
-    (re.compile(r"[a-z]\d{6}"), "ID", 0.85),  # CRN
-    (re.compile(r"[a-z]{2}\d{6}[a-d]"), "ID", 0.85),  # NI number
-    (re.compile(r"[a-z]{1,2}\d[a-z\d]?\d[a-z]{2}"), "ID", 0.8),  # postcode
-    (re.compile(r"[a-z]{2}\d{2}[a-z]{3}"), "ID", 0.8),  # registration
+    (re.compile(r"[a-z]\d{4}[a-z]{2}"), "ID", conf.SPOKEN_FORMAT),  # prison number
+    (re.compile(r"[a-z]\d{6}"), "ID", conf.SPOKEN_FORMAT),  # CRN
+    (re.compile(r"[a-z]{2}\d{6}[a-d]"), "ID", conf.SPOKEN_FORMAT),  # NI number
+    (re.compile(r"[a-z]{1,2}\d[a-z\d]?\d[a-z]{2}"), "ID", conf.SPOKEN_POSTCODE),  # postcode
+    (re.compile(r"[a-z]{2}\d{2}[a-z]{3}"), "ID", conf.SPOKEN_POSTCODE),  # registration
 )
 
 
@@ -697,7 +698,7 @@ def _classify_run(
     letters = sum(ch.isalpha() for ch in whole)
     if len(items) >= 6 and letters >= 2 and len(whole) - letters >= 2 and whole.isalnum():
         # Six or more spoken letters and digits, mixed: a reference or registration read out.
-        yield Hit(tokens[items[0][0]].start, tokens[items[-1][1]].end, "ID", 0.6)
+        yield Hit(tokens[items[0][0]].start, tokens[items[-1][1]].end, "ID", conf.SPOKEN_REFERENCE)
         return
     # Try every start so that a leading article ("a", "i") does not spoil the match.
     for first in range(len(items)):
@@ -712,13 +713,13 @@ def _classify_run(
                 return
         if compact.isdigit():
             if digits >= 9 and (compact.startswith("0") or compact.startswith("44")):
-                yield Hit(start, end, "PHONE", 0.85)
+                yield Hit(start, end, "PHONE", conf.SPOKEN_PHONE)
                 return
             if digits >= 8:
-                yield Hit(start, end, "PHONE", 0.6)
+                yield Hit(start, end, "PHONE", conf.SPOKEN_LONG_NUMBER)
                 return
             if digits >= 4 and _after_id_leadin(text, tokens, chunk[0][0]):
-                yield Hit(start, end, "ID", 0.75)
+                yield Hit(start, end, "ID", conf.SPOKEN_REFERENCE_LEADIN)
                 return
         if first == 0 and not compact[:1].isalpha():
             # A run starting with a digit that matched nothing: try the digit-only tail once.
