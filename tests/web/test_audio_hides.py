@@ -344,16 +344,18 @@ def test_each_hide_and_removal_is_audited_and_undoes_the_sign_off(world):
     )
 
 
-def test_a_hide_without_the_forms_csrf_token_is_refused(world):
+def test_a_control_used_without_the_forms_csrf_token_changes_nothing(world):
     app, _factories, people, site = world
     story = upload(app, people, site)
     facilitator = client_for(app, people["facilitator"])
     for url, data in (
         (f"/review/{story.id}/audio/hide", {"start": "1", "end": "2"}),
         (f"/review/{story.id}/audio/hide-words", {"from_word": 1, "to_word": 2}),
+        (f"/review/{story.id}/redactions/{jo_redaction_id()}/label", {"label": "PERSON"}),
     ):
         assert facilitator.post(url, data=data).status_code == 400
     assert db.session.scalar(db.select(AudioHide)) is None
+    assert db.session.scalar(db.select(Redaction.label)) == "ORG"
 
 
 def test_a_hide_belongs_to_its_story(world):
