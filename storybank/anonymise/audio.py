@@ -22,9 +22,6 @@ PADDING_SECONDS = 0.15
 ESTIMATED_PADDING_SECONDS = 0.4
 BEEP_HERTZ = 1000.0
 BEEP_LEVEL = 0.15  # of full scale: audible, not painful
-# Whisper's own probability for a word; below this the review flags it as hard to hear, since
-# a misheard local name is in no list and only a listening reviewer can catch it.
-UNSURE_WORD_BELOW = 0.5
 
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)$")
 

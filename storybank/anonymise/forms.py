@@ -23,6 +23,7 @@ LABEL_CHOICES = [
 ]
 LIST_CHOICES = [
     SelectChoice(ListKind.PLACE.value, "Local place (redact)"),
+    SelectChoice(ListKind.NAME.value, "Local name or nickname (redact)"),
     SelectChoice(ListKind.PRISON.value, "Prison (redact)"),
     SelectChoice(ListKind.COURT.value, "Court (redact)"),
     SelectChoice(ListKind.KEEP.value, "Role or service (keep, never redact)"),

@@ -80,11 +80,12 @@ class ListKind(enum.StrEnum):
     PRISON = "prison"
     COURT = "court"
     PLACE = "place"
+    NAME = "name"
     KEEP = "keep"
 
 
 class IdentifierListEntry(db.Model):
-    """A prison, court or local place to redact, or a role or service to keep."""
+    """A prison, court, local place or local name to redact, or a role or service to keep."""
 
     __tablename__ = "identifier_list_entries"
     __table_args__ = (UniqueConstraint("kind", "value"),)

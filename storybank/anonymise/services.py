@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from storybank.accounts.models import User
 from storybank.anonymise import policy
-from storybank.anonymise.audio import UNSURE_WORD_BELOW
 from storybank.anonymise.audio import Unplaceable
 from storybank.anonymise.audio import format_seconds
 from storybank.anonymise.audio import merge_ranges
@@ -57,6 +56,7 @@ from storybank.pipeline.stages import StageError
 from storybank.stories.models import Story
 from storybank.stories.models import StoryText
 from storybank.stories.services import get_story
+from storybank.transcribe.timing import UNSURE_WORD_BELOW
 from storybank.transcribe.timing import TimedWord
 from storybank.transcribe.timing import timed_lines
 from storybank.transcribe.timing import words_from_timings
@@ -94,6 +94,7 @@ def current_lists() -> Lists:
         courts=values(ListKind.COURT),
         places=values(ListKind.PLACE),
         keep=values(ListKind.KEEP),
+        names=values(ListKind.NAME),
     )
 
 
@@ -533,15 +534,14 @@ def relabel_redaction(actor: User, story_id: int, redaction_id: int, label: str)
     redaction.decided_by_id = actor.id
     redaction.decided_at = utcnow()
     _unsign(anonymisation)
-    # core/audit.py has no relabel action yet: an acceptance, with `what` naming the change.
     record_event(
-        AuditAction.REDACTION_ACCEPTED,
+        AuditAction.REDACTION_RELABELLED,
         actor_id=actor.id,
         target_type="story",
         target_id=story.id,
         redaction=redaction.id,
         label=label,
-        what=f"relabel from {old_label}",
+        what=f"from {old_label}",
         count=len(changed),
     )
     db.session.commit()
@@ -717,13 +717,12 @@ def remove_audio_hide(actor: User, story_id: int, hide_id: int) -> None:
         raise NotFound
     db.session.delete(hide)
     _unsign(anonymisation)
-    # core/audit.py has no audio-hide actions yet: the nearest, with `what` naming the control.
     record_event(
-        AuditAction.REDACTION_REJECTED,
+        AuditAction.AUDIO_STRETCH_SHOWN,
         actor_id=actor.id,
         target_type="story",
         target_id=story.id,
-        what=f"remove audio hide {hide_id}",
+        what=f"audio hide {hide_id}",
     )
     db.session.commit()
 
@@ -770,13 +769,12 @@ def _add_hide(
     db.session.add(hide)
     _unsign(anonymisation)
     db.session.flush()
-    # core/audit.py has no audio-hide actions yet: the nearest, with `what` naming the control.
     record_event(
-        AuditAction.REDACTION_ADDED,
+        AuditAction.AUDIO_STRETCH_HIDDEN,
         actor_id=actor.id,
         target_type="story",
         target_id=story.id,
-        what=f"hide audio stretch {hide.id}",
+        what=f"audio hide {hide.id}",
     )
     db.session.commit()
     return hide

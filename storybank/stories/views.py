@@ -31,6 +31,7 @@ from storybank.stories.forms import ResubmitForm
 from storybank.stories.forms import ReturnForm
 from storybank.tag import policy as theme_policy
 from storybank.tag import services as theme_services
+from storybank.transcribe.timing import UNSURE_WORD_BELOW
 
 bp = Blueprint("stories", __name__, url_prefix="/stories")
 review_bp = Blueprint("review", __name__, url_prefix="/review")
@@ -144,6 +145,7 @@ def transcript(story_id: int) -> Page:
         lines=lines,
         form=form,
         can_correct=policy.can_correct_text(current_user, story),
+        unsure_word_below=UNSURE_WORD_BELOW,
     )
 
 

@@ -16,6 +16,10 @@ from typing import Any
 
 from storybank.transcribe.engine import Transcript
 
+# Whisper's own probability for a word; below this a page flags it as hard to hear, since a
+# misheard local name is in no list and only a listening person can catch it.
+UNSURE_WORD_BELOW = 0.5
+
 _TOKEN = re.compile(r"\S+")
 _EDGE_PUNCTUATION = re.compile(r"^\W+|\W+$")
 

@@ -595,7 +595,7 @@ def test_owner_opens_the_correction_page_of_a_returned_story(world, client, logi
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert "Please take out the street name." in body
-    assert "case manager" in body
+    assert "my own ideas for the plan" in body
 
 
 def test_owner_resubmits_a_returned_story_and_it_goes_back_to_review(world, client, login_as):

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from storybank.anonymise.audio import PADDING_SECONDS
-from storybank.anonymise.audio import UNSURE_WORD_BELOW
 from storybank.anonymise.audio import format_seconds
 from storybank.anonymise.audio import parse_seconds
 from storybank.anonymise.engine import Detection
@@ -30,6 +29,7 @@ from storybank.stories.models import Story
 from storybank.transcribe.engine import Segment
 from storybank.transcribe.engine import Transcript
 from storybank.transcribe.engine import Word
+from storybank.transcribe.timing import UNSURE_WORD_BELOW
 from tests.conftest import post_form
 from tests.factories import Factories
 
@@ -331,13 +331,13 @@ def test_each_hide_and_removal_is_audited_and_undoes_the_sign_off(world):
     assert db.session.scalar(db.select(AudioHide)) is None
     db.session.refresh(anonymisation)
     assert anonymisation.signed_off_at is None
-    whats = [
-        event.details.get("what", "")
+    actions = [
+        (event.action, event.details.get("what", ""))
         for event in db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))
         if event.target_id == story.id
     ]
-    assert f"hide audio stretch {hide_id}" in whats
-    assert f"remove audio hide {hide_id}" in whats
+    assert ("audio_stretch_hidden", f"audio hide {hide_id}") in actions
+    assert ("audio_stretch_shown", f"audio hide {hide_id}") in actions
     # The log says what was done, never which words.
     assert not any(
         "ramble" in str(event.details) for event in db.session.scalars(db.select(AuditEvent))

@@ -198,14 +198,16 @@ def test_admins_keep_identifier_lists_that_reach_the_detector(world, anonymiser)
     app, factories, people = world
     admin = _client(app, people["admin"])
     response = post_form(
-        admin, "/admin/identifier-lists", {"kind": "place", "value": "Hessle Road"}
+        admin, "/admin/identifier-lists", {"kind": "place", "value": "Quarry Bottoms"}
     )
     assert response.status_code == 302
     post_form(admin, "/admin/identifier-lists", {"kind": "keep", "value": "the Bridge project"})
+    post_form(admin, "/admin/identifier-lists", {"kind": "name", "value": "Tuppence"})
     _story(factories, people)
     lists = anonymiser.calls[-1][2]
-    assert lists.places == ("Hessle Road",)
+    assert lists.places == ("Quarry Bottoms",)
     assert lists.keep == ("the Bridge project",)
+    assert lists.names == ("Tuppence",)
     facilitator = _client(app, people["facilitator"])
     assert facilitator.get("/admin/identifier-lists").status_code == 403
     assert (
@@ -294,10 +296,11 @@ def test_relabelling_a_name_found_as_an_organisation_renumbers_the_placeholders(
     page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
     assert "Person (found as Organisation)" in page
     event = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert event.action == "redaction_relabelled"
     assert event.details == {
         "redaction": str(first.id),
         "label": "PERSON",
-        "what": "relabel from ORG",
+        "what": "from ORG",
         "count": "2",
     }
     post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
