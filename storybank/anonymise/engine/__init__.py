@@ -1,9 +1,11 @@
 """The anonymiser: find identifiers in a story and give them placeholders (no Flask, no DB).
 
-One module per layer: `patterns` (UK identifiers, written and spoken), `model_ner` (spaCy),
-`names`, `places`, `organisations`, `case` (speech without capitals), with `anonymiser` as the
-orchestrator, `merge` joining their candidates and `confidence` naming every score. Importing
-this package loads no model: spaCy is imported when a pipeline is first loaded.
+One module per layer: `patterns` (UK identifiers as written), `spoken` (numbers and references
+read out), `model_ner` (spaCy), `names`, `places`, `organisations` and `case` (speech without
+capitals). `anonymiser` orchestrates them, `merge` joins their candidates, `context` holds the
+cue tests they share, and `confidence` names every score. Word lists are data files in
+anonymise/data. Importing this package loads no model: spaCy is imported when a pipeline is
+first loaded, and wordfreq when a text is first anonymised.
 """
 
 from storybank.anonymise.engine.anonymiser import Anonymiser

@@ -8,6 +8,7 @@ from typing import Any
 
 from storybank.anonymise.engine import names
 from storybank.anonymise.engine import organisations
+from storybank.anonymise.engine import patterns
 from storybank.anonymise.engine import places
 from storybank.anonymise.engine.base import AnonymiserSettings
 from storybank.anonymise.engine.base import Detection
@@ -20,7 +21,7 @@ from storybank.anonymise.engine.merge import merge
 from storybank.anonymise.engine.model_ner import EntityLayer
 from storybank.anonymise.engine.model_ner import dictionary_words
 from storybank.anonymise.engine.model_ner import load_pipeline
-from storybank.anonymise.engine.patterns import find_patterns
+from storybank.anonymise.engine.spoken import find_spoken_numbers
 from storybank.anonymise.tokens import tokenize
 
 _RULE_LAYERS = (
@@ -59,9 +60,15 @@ class Anonymiser:
         lexicon = build_lexicon(lists.places, lists.prisons, lists.courts, lists.keep, lists.names)
         tokens = tokenize(text)
         context = Context(text, tokens, lexicon, is_caseless(tokens), self.dictionary, self.verbs)
+        hits = [
+            *patterns.find_emails(text),
+            *patterns.find_phones(text),
+            *patterns.find_references(text),
+            *patterns.find_dates(text),
+            *find_spoken_numbers(text, tokens),
+        ]
         candidates = [
-            Candidate(hit.start, hit.end, hit.label, "pattern", hit.confidence)
-            for hit in find_patterns(text, tokens)
+            Candidate(hit.start, hit.end, hit.label, "pattern", hit.confidence) for hit in hits
         ]
         candidates += self._entities.find(context)
         for layer in _RULE_LAYERS:
