@@ -243,3 +243,30 @@ def test_every_detection_is_well_formed(anonymiser: Anonymiser) -> None:
         assert text[detection.start : detection.end] == detection.text
         assert 0 <= detection.confidence <= 1
         assert detection.source in SOURCES
+
+
+def test_in_speech_a_bare_name_that_is_also_a_word_is_hidden_but_unsure(
+    anonymiser: Anonymiser,
+) -> None:
+    text = "and then rose came round with the kids"
+    rose = [d for d in anonymiser.detect(text) if d.text == "rose"]
+    assert rose and rose[0].confidence < UNSURE_BELOW
+    assert untouched(anonymiser, "the water rose over the step", "rose")
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "plain"),
+    [
+        ("she lives over in little keswick now", "little keswick", None),
+        ("we grew up round brackley side", "brackley side", None),
+        ("it was on the other side of the road", None, "other side"),
+        ("we sat at the top end of the room", None, "top end"),
+    ],
+)
+def test_place_names_built_from_a_listed_place(
+    anonymiser: Anonymiser, text: str, place: str | None, plain: str | None
+) -> None:
+    if place:
+        assert covered(anonymiser, text, place)
+    if plain:
+        assert untouched(anonymiser, text, plain)

@@ -21,6 +21,7 @@ NAME_UNKNOWN_WITH_CUE = 0.55  # a word in no list, not English, with a cue befor
 NAME_UNKNOWN_CAPITALISED = 0.45  # a capitalised word in no list, not English, mid-sentence
 NAME_RARE_CASELESS = 0.45  # a rare word in lower-case speech, in no list and not English
 NAME_REPEATED = 0.55  # another mention of a word already found as a name
+NAME_EVERYDAY_BARE = 0.35  # in speech, an English name that is also a word, where a name can be
 NAME_IN_LIST = 0.6  # a listed name after "and" or "then" that follows another name
 NAME_SHAPE = 0.7  # a word shaped like a surname ("o'hare", "d'souza")
 PLACE_UNKNOWN_AFTER_CUE = 0.45  # a word in no list, not English, after "in", "at", "from"

@@ -63,7 +63,11 @@ def name_confidence(context: Context, i: int) -> float:
             return 0.0  # "I hope", "they will": a verb after a subject
         if cued or _pronoun_follows(context, i):
             return conf.NAME_EVERYDAY_WITH_CUE + (conf.CONTEXT_BONUS if cased else 0.0)
-        return conf.NAME_LISTED_CASED if cased else 0.0
+        if cased:
+            return conf.NAME_LISTED_CASED
+        if context.caseless and base not in stop_words() and _bare_slot(context, i):
+            return conf.NAME_EVERYDAY_BARE
+        return 0.0
     if listed:
         if context.caseless or token.capitalised or cued:
             return min(conf.NAME_LISTED + (conf.CONTEXT_BONUS if cued else 0.0), 0.95)
@@ -91,6 +95,16 @@ def _month_as_name(context: Context, i: int) -> float:
     if name_cue_before(context, i) and not _verb_follows(context, i):
         return conf.NAME_EVERYDAY_WITH_CUE
     return 0.0
+
+
+def _bare_slot(context: Context, i: int) -> bool:
+    """Say whether word i stands where a bare name can: no determiner, subject or verb before."""
+    previous = context.prev(i)
+    if previous in cue("determiners") | cue("subjects") | cue("modal_fillers"):
+        return False
+    if previous in context.verbs and previous not in cue("contact_verbs"):
+        return False  # "to mark", "had hope": the word is a verb's object or a verb
+    return not context.common(previous) or previous in stop_words() or previous in {"and"}
 
 
 def _pronoun_follows(context: Context, i: int) -> bool:

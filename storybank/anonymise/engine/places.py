@@ -35,7 +35,11 @@ def find_listed_places(context: Context) -> list[Candidate]:
                 confidence = conf.PLACE_EVERYDAY_WITH_CUE
             elif not (cued or capitalised or context.caseless):
                 continue
-        found.append(Candidate(words[0].start, words[-1].base_end, "LOCATION", "list", confidence))
+        start = words[0].start
+        if i > 0 and tokens[i - 1].lower in cue("place_modifiers"):
+            if context.joined(tokens[i - 1], words[0]):
+                start = tokens[i - 1].start
+        found.append(Candidate(start, words[-1].base_end, "LOCATION", "list", confidence))
     return found
 
 
