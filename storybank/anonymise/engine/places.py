@@ -36,9 +36,9 @@ def find_listed_places(context: Context) -> list[Candidate]:
             elif not (cued or capitalised or context.caseless):
                 continue
         start = words[0].start
-        if i > 0 and tokens[i - 1].lower in cue("place_modifiers"):
-            if context.joined(tokens[i - 1], words[0]):
-                start = tokens[i - 1].start
+        modified = i > 0 and tokens[i - 1].lower in cue("place_modifiers")
+        if modified and context.joined(tokens[i - 1], words[0]):
+            start = tokens[i - 1].start
         found.append(Candidate(start, words[-1].base_end, "LOCATION", "list", confidence))
     return found
 
