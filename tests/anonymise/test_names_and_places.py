@@ -270,3 +270,26 @@ def test_place_names_built_from_a_listed_place(
         assert covered(anonymiser, text, place)
     if plain:
         assert untouched(anonymiser, text, plain)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("i sat next to a fella called oscar fenwick-hale at the match", "oscar fenwick-hale"),
+        ("my case manager, aoife donnelly, rang me back", "aoife donnelly"),
+        ("the meeting was at st oswald's hall in the end", "st oswald's hall"),
+    ],
+)
+def test_whole_names_are_covered_in_lower_case(
+    anonymiser: Anonymiser, text: str, name: str
+) -> None:
+    assert covered(anonymiser, text, name)
+
+
+def test_irregular_verbs_are_words_not_names(anonymiser: Anonymiser) -> None:
+    text = "she rang me and went home and brought the kids"
+    assert [d.text for d in anonymiser.detect(text)] == []
+
+
+def test_a_possessive_before_a_venue_is_not_a_name(anonymiser: Anonymiser) -> None:
+    assert untouched(anonymiser, "we all went back to my mum's house after", "house")

@@ -10,6 +10,7 @@ from dataclasses import field
 from storybank.anonymise.engine.cues import DICTIONARY_FLOOR_ZIPF
 from storybank.anonymise.engine.cues import EVERYDAY_ZIPF
 from storybank.anonymise.engine.cues import NAME_AS_WORD_ZIPF
+from storybank.anonymise.engine.cues import SURNAME_AS_WORD_ZIPF
 from storybank.anonymise.engine.cues import cue
 from storybank.anonymise.engine.cues import zipf
 from storybank.anonymise.engine.lexicon import Lexicon
@@ -103,7 +104,17 @@ def _is_common(word: str, dictionary: frozenset[str]) -> bool:
                 return True
     # Everyday words the dictionary lacks (irregular forms, slang) are frequent in wordfreq;
     # a listed name is not judged by frequency, since names are frequent too.
-    return zipf(word) >= EVERYDAY_ZIPF and word not in listed
+    frequency = zipf(word)
+    if word in _surnames() and frequency < SURNAME_AS_WORD_ZIPF:
+        return False  # "gallagher", "brennan": frequent because they are names
+    return frequency >= EVERYDAY_ZIPF and word not in listed
+
+
+@functools.cache
+def _surnames() -> frozenset[str]:
+    from storybank.anonymise.engine.lexicon import read_words
+
+    return read_words("surnames.txt")
 
 
 @functools.cache

@@ -12,6 +12,9 @@ EVERYDAY_ZIPF = 3.3
 # A dictionary word that is also a first name is everyday English at or above this ("will",
 # "hope", "mark"); below it the name is the likelier reading ("kelly", "dawn").
 NAME_AS_WORD_ZIPF = 4.6
+# A listed surname outside the dictionary is a name below this ("gallagher"); above it, a word
+# that happens to be a surname somewhere ("went", "rang", "um").
+SURNAME_AS_WORD_ZIPF = 3.8
 # A dictionary word used less than this is no everyday word (the dictionary lists "zeppo").
 DICTIONARY_FLOOR_ZIPF = 2.0
 # A word below this is rare enough that, in lower-case speech, it is more likely a name.

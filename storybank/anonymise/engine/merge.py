@@ -59,9 +59,13 @@ def _kept(context: Context, surface: str) -> bool:
     return context.lexicon.is_kept(surface)
 
 
-def _rank(candidate: Candidate) -> tuple[int, int, int]:
-    pattern_rank = _PATTERN_RANK.get(candidate.label, 0) if candidate.source == "pattern" else 0
-    return (_SOURCE_RANK[candidate.source], pattern_rank, candidate.end - candidate.start)
+def _rank(candidate: Candidate) -> tuple[int, int, int, int]:
+    """Patterns first; then the widest span, since a place inside a name is part of the name
+    ("Arthur Haworth", "Liverpool College"); then the most trusted layer."""
+    pattern = candidate.source == "pattern"
+    pattern_rank = _PATTERN_RANK.get(candidate.label, 0) if pattern else 0
+    width = candidate.end - candidate.start
+    return (int(pattern), pattern_rank, width, _SOURCE_RANK[candidate.source])
 
 
 def _agreement(group: list[Candidate]) -> float:

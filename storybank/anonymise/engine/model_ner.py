@@ -55,16 +55,21 @@ def load_pipeline(name: str) -> Any:
 
 
 def dictionary_words(nlp: Any, pos: str = "") -> frozenset[str]:
-    """Return the English words (of one part of speech) the pipeline's lemmatizer knows."""
+    """Return the English words (of one part of speech) the pipeline's lemmatizer knows.
+
+    Both its word index and its irregular forms ("rang", "went", "brought") count.
+    """
     try:
-        index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+        lookups = nlp.get_pipe("lemmatizer").lookups
+        tables = [lookups.get_table("lemma_index"), lookups.get_table("lemma_exc")]
     except (KeyError, AttributeError, ValueError):
         return frozenset()
-    wanted = nlp.vocab.strings[pos] if pos else None
+    wanted = {pos, nlp.vocab.strings[pos]} if pos else None
     words: set[str] = set()
-    for part in index:
-        if wanted is None or part == wanted:
-            words.update(word for word in index[part] if "_" not in word)
+    for table in tables:
+        for part in table:
+            if wanted is None or part in wanted:
+                words.update(word for word in table[part] if "_" not in word)
     return frozenset(words)
 
 

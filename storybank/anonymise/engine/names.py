@@ -155,6 +155,9 @@ def _extend(context: Context, i: int, first_listed: bool) -> int:
         if not context.joined(tokens[end], nxt) or tokens[end].base_end != tokens[end].end:
             break
         nb = nxt.base
+        if context.text[tokens[end].end : nxt.start] == "-" and nb.isalpha():
+            end += 1  # a double-barrelled name ("Haworth-Booth")
+            continue
         if nb in stop_words() or nb in cue("months_weekdays") or not nb[:1].isalpha():
             break
         if nb in cue("street_suffixes") | cue("venue_suffixes") | cue("org_suffixes"):

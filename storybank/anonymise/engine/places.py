@@ -80,8 +80,13 @@ def name_start_before(
     while first > 0 and k - first < 5:
         j = first - 1
         before = tokens[j]
-        if not context.joined(before, tokens[first]) or before.base_end != before.end:
+        if not context.joined(before, tokens[first]):
             break
+        possessive = before.base_end != before.end
+        saint = context.prev(j).rstrip(".") in {"st", "saint"}
+        named = saint or _cased_word(context, j) or is_name_word(context, j)
+        if possessive and (first < k or not named):
+            break  # "St Oswald's Hall" is a name; "my mum's house" is not
         low = before.lower
         if low.isdigit() or not low[:1].isalpha() or "'" in low[:-2]:
             break  # a number, or a contraction ("don't trust")
