@@ -87,6 +87,9 @@ def name_start_before(
         named = saint or _cased_word(context, j) or is_name_word(context, j)
         if possessive and (first < k or not named):
             break  # "St Oswald's Hall" is a name; "my mum's house" is not
+        if possessive:
+            first = j
+            continue
         low = before.lower
         if low.isdigit() or not low[:1].isalpha() or "'" in low[:-2]:
             break  # a number, or a contraction ("don't trust")
