@@ -185,3 +185,21 @@ def test_spoken_letters_and_digits_are_a_reference(anonymiser: Anonymiser, spoke
     text = f"she read it out {spoken} and wrote it down"
     reference = spoken.removeprefix("registration ")
     assert covered(anonymiser, text, reference)
+
+
+@pytest.mark.parametrize(
+    "spoken",
+    [
+        "kerry bloggs at gmail",
+        "k dot bloggs at sign hotmail dot co dot uk",
+        "kbloggs eighty two at outlook com",
+    ],
+)
+def test_spoken_webmail_addresses_are_found(anonymiser: Anonymiser, spoken: str) -> None:
+    text = f"you can email me on {spoken} whenever"
+    assert covered(anonymiser, text, spoken)
+
+
+def test_working_at_a_webmail_company_is_no_address(anonymiser: Anonymiser) -> None:
+    labels = {label for label, _ in found(anonymiser, "my cousin works at yahoo in the office")}
+    assert "EMAIL" not in labels

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from storybank.anonymise.engine import confidence as conf
+from storybank.anonymise.engine.cues import zipf
 
 
 @dataclass(frozen=True)
@@ -207,10 +208,20 @@ _TLD = (
     + _DOT
     + r"uk|io|info|me|biz|eu|ie)"
 )
+_SPOKEN_LOCAL = r"\b" + _SPOKEN_PIECE + r"(?:" + _SPOKEN_CONNECT + _SPOKEN_PIECE + r"){0,6}"
+_SPOKEN_AT = r"\s*(?:\bat(?:\s+sign)?\b|@)\s*"
 _SPOKEN_EMAIL = re.compile(
-    r"\b" + _SPOKEN_PIECE + r"(?:" + _SPOKEN_CONNECT + _SPOKEN_PIECE + r"){0,6}"
-    r"\s*(?:\bat\b|@)\s*"
-    r"[a-z0-9\-]+(?:(?:\s*\.\s*|\s+dot\s+)[a-z0-9\-]+){0,2}(?:\s*\.\s*|\s+dot\s+)" + _TLD + r"\b",
+    _SPOKEN_LOCAL + _SPOKEN_AT + r"[a-z0-9\-]+(?:(?:\s*\.\s*|\s+dot\s+)[a-z0-9\-]+){0,2}"
+    r"(?:\s*\.\s*|\s+dot\s+)" + _TLD + r"\b",
+    _F,
+)
+# Webmail providers are named without their ending as often as with it ("at gmail", "gmail com").
+_WEBMAIL = (
+    r"(?:gmail|googlemail|hotmail|outlook|yahoo|ymail|icloud|live|msn|aol|btinternet|btopenworld"
+    r"|sky|virginmedia|talktalk|protonmail|proton|gmx|mail)"
+)
+_SPOKEN_WEBMAIL = re.compile(
+    _SPOKEN_LOCAL + _SPOKEN_AT + _WEBMAIL + r"(?:(?:\s*\.\s*|\s+dot\s+|\s+)" + _TLD + r")?\b",
     _F,
 )
 _SPOKEN_LOCAL_STOP = {
@@ -320,13 +331,24 @@ _RUN_TOGETHER_EMAIL = re.compile(
 )
 
 
+def _names_someone(address: str) -> bool:
+    """Say whether a spoken address's local part looks like one ("jo bloggs", not "works")."""
+    local = re.split(r"\s+at\b|@", address, maxsplit=1, flags=_F)[0].lower().split()
+    pieces = [p for p in local if p not in _SPOKEN_LOCAL_STOP]
+    return any(
+        p in {"dot", "underscore", "dash", "hyphen"} or any(c.isdigit() for c in p) or zipf(p) < 4
+        for p in pieces
+    )
+
+
 def find_emails(text: str) -> Iterator[Hit]:
     """Find written and spoken email addresses (and ones whose punctuation was lost)."""
     for match in _EMAIL.finditer(text):
         yield Hit(match.start(), match.end(), "EMAIL", conf.EMAIL_WRITTEN)
     for match in _RUN_TOGETHER_EMAIL.finditer(text):
         yield Hit(match.start(), match.end(), "EMAIL", conf.EMAIL_RUN_TOGETHER)
-    for match in _SPOKEN_EMAIL.finditer(text):
+    webmail = [m for m in _SPOKEN_WEBMAIL.finditer(text) if _names_someone(m.group())]
+    for match in [*_SPOKEN_EMAIL.finditer(text), *webmail]:
         start, end = match.start(), match.end()
         # Drop lead-in words the greedy local part swallowed ("my email is t dot ...").
         words = list(re.finditer(r"[^\s._\-]+", text[start:end]))
