@@ -293,3 +293,9 @@ def test_irregular_verbs_are_words_not_names(anonymiser: Anonymiser) -> None:
 
 def test_a_possessive_before_a_venue_is_not_a_name(anonymiser: Anonymiser) -> None:
     assert untouched(anonymiser, "we all went back to my mum's house after", "house")
+
+
+def test_in_speech_the_words_after_grew_up_in_are_a_place(anonymiser: Anonymiser) -> None:
+    text = "she lives in brown edge now with her nan"
+    assert covered(anonymiser, text, "brown edge")
+    assert untouched(anonymiser, "she lives in a flat now", "flat")

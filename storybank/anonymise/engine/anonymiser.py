@@ -33,6 +33,7 @@ _RULE_LAYERS = (
     places.find_streets_and_venues,
     places.find_unknown_after_place_cue,
     places.find_prefixed_places,
+    places.find_after_strong_place_cue,
     names.find_names,
 )
 

@@ -193,3 +193,40 @@ def find_prefixed_places(context: Context) -> list[Candidate]:
             continue  # "the lake shore" in written text: lower case names nothing
         found.append(Candidate(token.start, nxt.end, "LOCATION", "rule", conf.PLACE_AFTER_PREFIX))
     return found
+
+
+def find_after_strong_place_cue(context: Context) -> list[Candidate]:
+    """In speech, the words after "grew up in", "moved to", "lives in" are likely a place."""
+    if not context.caseless:
+        return []
+    tokens = context.tokens
+    found: list[Candidate] = []
+    for i, token in enumerate(tokens):
+        if not strong_place_cue(context, i) or not _place_word(context, i):
+            continue
+        end = i
+        if end + 1 < len(tokens) and context.joined(tokens[end], tokens[end + 1]):
+            if _place_word(context, end + 1):
+                end += 1
+        found.append(
+            Candidate(
+                token.start,
+                tokens[end].base_end,
+                "LOCATION",
+                "case_robust",
+                conf.PLACE_AFTER_STRONG_CUE,
+            )
+        )
+    return found
+
+
+def _place_word(context: Context, i: int) -> bool:
+    low = context.tokens[i].base
+    return (
+        low[:1].isalpha()
+        and low not in stop_words()
+        and low not in cue("generic")
+        and low not in cue("determiners")
+        and low not in cue("months_weekdays")
+        and not context.lexicon.is_kept(low)
+    )
