@@ -25,8 +25,8 @@ NAME_EVERYDAY_BARE = 0.35  # in speech, an English name that is also a word, whe
 NAME_IN_LIST = 0.6  # a listed name after "and" or "then" that follows another name
 NAME_SHAPE = 0.7  # a word shaped like a surname ("o'hare", "d'souza")
 PLACE_UNKNOWN_AFTER_CUE = 0.45  # a word in no list, not English, after "in", "at", "from"
-PLACE_AFTER_PREFIX = 0.7
-PLACE_AFTER_STRONG_CUE = 0.4  # in speech, the words after "grew up in", "moved to"  # "River <name>", "Mount <name>", "St <name>'s"
+PLACE_AFTER_PREFIX = 0.7  # "River <name>", "Mount <name>", "St <name>'s"
+PLACE_AFTER_STRONG_CUE = 0.4  # in speech, the words after "grew up in", "moved to"
 
 PLACE_LISTED = 0.85  # a gazetteer place that is no everyday word
 PLACE_EVERYDAY_WITH_CUE = 0.6  # a gazetteer place that is also a word, after "in", "from"...

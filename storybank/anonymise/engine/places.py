@@ -205,9 +205,9 @@ def find_after_strong_place_cue(context: Context) -> list[Candidate]:
         if not strong_place_cue(context, i) or not _place_word(context, i):
             continue
         end = i
-        if end + 1 < len(tokens) and context.joined(tokens[end], tokens[end + 1]):
-            if _place_word(context, end + 1):
-                end += 1
+        following = i + 1 < len(tokens) and context.joined(token, tokens[i + 1])
+        if following and _place_word(context, i + 1):
+            end += 1
         found.append(
             Candidate(
                 token.start,
