@@ -1,8 +1,14 @@
-"""The theme tagger: score a story against the codebook, with evidence (no Flask, no database)."""
+"""The theme tagger: score a story against the codebook, with evidence (no Flask, no database).
+
+Each theme has a classifier on sentence embeddings (`learning.ThemeModel`). A theme with trained
+weights uses them; a theme without (one an admin added) uses a classifier built from its
+definition and the positive and negative examples in the codebook.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -11,87 +17,25 @@ from typing import Any
 
 import numpy as np
 
-from storybank.tag.features import FEATURES
-from storybank.tag.features import HASH_DIM
-from storybank.tag.features import N_FEATURES
-from storybank.tag.features import N_NAMED
-from storybank.tag.features import Features
-from storybank.tag.features import compile_indicators
-from storybank.tag.features import extract
+from storybank.tag.embedding import DIMENSIONS
+from storybank.tag.embedding import MODEL_NAME
+from storybank.tag.embedding import MODEL_SHA256
+from storybank.tag.embedding import Embed
+from storybank.tag.embedding import get_embedder
+from storybank.tag.learning import Bag
+from storybank.tag.learning import ThemeModel
+from storybank.tag.learning import fit_theme
+from storybank.tag.learning import fit_with_threshold
+from storybank.tag.learning import flat_prior
+from storybank.tag.learning import prototype
+from storybank.tag.segment import Passage
+from storybank.tag.segment import split_passages
 
-# A theme is assigned when its story score reaches this; a sentence is evidence from
-# EVIDENCE_MIN, and at most MAX_EVIDENCE sentences are shown.
-ASSIGN_AT = 0.5
-EVIDENCE_MIN = 0.5
-MAX_EVIDENCE = 4
-
-# Learning: a penalty pulls the cue weights towards the prior (the codebook's own knowledge),
-# the word-hash weights towards zero. People's decisions weigh more than the codebook passages.
-PRIOR_PULL = 1.0
-HASH_PULL = 0.3
-CODEBOOK_WEIGHT = 1.0
+MAX_EVIDENCE = 3  # passages shown for an assigned theme
+WEIGHTS_FORMAT = 2
+# When a theme is built from the codebook: the weight of another theme's positive examples as
+# negatives of this one (they are not about it, but were not written as its counter-examples).
 OTHER_THEME_WEIGHT = 0.3
-DECISION_WEIGHT = 2.0
-TRAIN_STEPS = 300
-LEARNING_RATE = 0.05
-
-MODEL_FORMAT = 1
-# Saved weights are only reused for the same feature layout.
-FEATURE_SIGNATURE = f"{len(FEATURES)}:{HASH_DIM}:" + ",".join(FEATURES)
-
-# The prior: what each cue says about each default theme, on the logit scale.
-PRIORS: dict[str, dict[str, float]] = {
-    "trust": {
-        "bias": -3.0,
-        "indicator": 1.2,
-        "actor": 0.3,
-        "actor_near": 0.2,
-        "t_word": 1.5,
-        "t_listen": 0.6,
-        "t_judged": 0.8,
-        "t_promise": 1.2,
-        "t_showup": 1.0,
-        "t_record": 0.3,
-        "t_disclose": 1.2,
-        "t_relation": 0.8,
-        "x_trust_actor": 1.5,
-        "x_showup_person": 1.5,
-        "x_trust_pronoun": 0.8,
-    },
-    "choice": {
-        "bias": -3.0,
-        "indicator": 1.2,
-        "actor": 0.3,
-        "c_word": 1.0,
-        "c_plan": 0.4,
-        "c_fund": 0.8,
-        "c_asked": 1.5,
-        "c_doneto": 1.2,
-        "c_self": 0.3,
-        "x_choice_actor": 1.0,
-        "x_fund_choice": 1.5,
-        "x_plan_asked": 1.5,
-        "x_choice_pronoun": 0.8,
-    },
-    "community": {
-        "bias": -3.0,
-        "indicator": 1.2,
-        "actor": -0.3,
-        "m_family": 0.4,
-        "m_friends": 0.8,
-        "m_group": 0.6,
-        "m_volunteer": 3.2,
-        "m_belong": 0.8,
-        "m_place": 0.5,
-        "m_support": 0.6,
-        "m_oldnet": 2.0,
-        "x_comm_support": 1.5,
-        "x_comm_group": 1.5,
-        "x_family_together": 1.0,
-    },
-}
-# A theme the code has no cues for starts from its indicator phrases alone.
-GENERIC_PRIOR = {"bias": -3.0, "indicator": 3.5}
 
 
 @dataclass(frozen=True)
@@ -120,7 +64,7 @@ class Codebook:
 
 @dataclass(frozen=True)
 class Evidence:
-    """A sentence that carries a theme: offsets into the input text, end exclusive."""
+    """A passage that carries a theme: offsets into the input text, end exclusive."""
 
     start: int
     end: int
@@ -140,7 +84,7 @@ class ThemeScore:
 
 @dataclass(frozen=True)
 class Example:
-    """A person's decision: the theme is (or is not) in this text, a story or a passage."""
+    """A labelled text: the theme is (or is not) in it. A reviewer's decision, or a gold label."""
 
     text: str
     theme: str
@@ -171,219 +115,176 @@ def codebook_from_dict(data: dict[str, Any]) -> Codebook:
     return Codebook(version=int(data["version"]), themes=themes)
 
 
-def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
-    """Return the JSON form of a codebook."""
-    return {
-        "version": codebook.version,
-        "themes": [
-            {
-                "key": t.key,
-                "name": t.name,
-                "definition": t.definition,
-                "indicators": list(t.indicators),
-                "positive_examples": list(t.positive_examples),
-                "negative_examples": list(t.negative_examples),
-            }
-            for t in codebook.themes
-        ],
-    }
-
-
 def default_codebook() -> Codebook:
     """Return the bundled codebook: trust, choice and community (version 1)."""
     text = resources.files("storybank.tag").joinpath("data/codebook.json").read_text("utf-8")
     return codebook_from_dict(json.loads(text))
 
 
-def prior_weights(codebook: Codebook) -> np.ndarray:
-    """Return the starting weights, one row per theme, before any learning."""
-    weights = np.zeros((len(codebook.themes), N_FEATURES), dtype=np.float64)
-    index = {name: i for i, name in enumerate(FEATURES)}
-    for row, theme in enumerate(codebook.themes):
-        for name, value in PRIORS.get(theme.key, GENERIC_PRIOR).items():
-            weights[row, index[name]] = value
-    return weights
+def _sigmoid(z: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0))))
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+class PassageEmbeddings:
+    """Embeds texts passage by passage, remembering each text (training reads texts often)."""
+
+    def __init__(self, embed: Embed) -> None:
+        self.embed = embed
+        self._seen: dict[str, tuple[list[Passage], np.ndarray]] = {}
+
+    def __call__(self, text: str) -> tuple[list[Passage], np.ndarray]:
+        """Return the text's passages and their embeddings."""
+        if text not in self._seen:
+            passages = split_passages(text)
+            vectors = self.embed([p.text for p in passages]).astype(np.float64)
+            self._seen[text] = (passages, vectors.reshape(len(passages), -1))
+        return self._seen[text]
+
+    def bag(self, text: str, present: bool, weight: float = 1.0) -> Bag:
+        """Return a labelled bag of the text's passages."""
+        return Bag(self(text)[1], present, weight)
 
 
-_INDICATOR = FEATURES.index("indicator")
+def codebook_model(theme: Theme, codebook: Codebook, passages: PassageEmbeddings) -> ThemeModel:
+    """A classifier for a theme with no trained weights: its definition and examples.
+
+    A prototype (positives minus negatives) is the prior; the examples then refine it.
+    """
+    others = [t for t in codebook.themes if t.key != theme.key]
+    positives = [theme.definition, *theme.positive_examples]
+    negatives = list(theme.negative_examples)
+    embed = passages.embed
+    start = prototype(
+        embed(positives).astype(np.float64),
+        embed(negatives).astype(np.float64) if negatives else np.zeros((0, DIMENSIONS)),
+    )
+    bags = [passages.bag(text, True) for text in theme.positive_examples]
+    bags += [passages.bag(text, False) for text in theme.negative_examples]
+    bags += [
+        passages.bag(text, False, OTHER_THEME_WEIGHT)
+        for other in others
+        for text in other.positive_examples
+    ]
+    return fit_theme([b for b in bags if len(b.embeddings)], start)
 
 
 class Tagger:
-    """Score texts against a codebook with one linear model per theme over sentence features."""
+    """Score texts against a codebook: one embedding classifier per theme, evidence by passage."""
 
-    def __init__(self, codebook: Codebook, weights: np.ndarray) -> None:
-        if weights.shape != (len(codebook.themes), N_FEATURES):
-            raise TaggerError("The weights do not fit this codebook.")
+    def __init__(
+        self,
+        codebook: Codebook,
+        models: Mapping[str, ThemeModel],
+        embed: Embed | None = None,
+    ) -> None:
         self.codebook = codebook
-        self.weights = weights
-        self._indicators = [compile_indicators(t.indicators) for t in codebook.themes]
-
-    def _theme_matrix(self, features: Features, row: int) -> np.ndarray:
-        matrix = features.matrix
-        pattern = self._indicators[row]
-        if pattern is not None:
-            matrix = matrix.copy()
-            matrix[:, _INDICATOR] = [1.0 if pattern.search(c) else 0.0 for c in features.clean]
-        return matrix
-
-    def sentence_logits(self, features: Features) -> np.ndarray:
-        """Return a (themes, sentences) array of sentence logits."""
-        logits = np.empty((len(self.codebook.themes), len(features.sentences)))
-        for row in range(len(self.codebook.themes)):
-            logits[row] = self._theme_matrix(features, row) @ self.weights[row]
-        return logits
+        self.passages = PassageEmbeddings(embed or get_embedder())
+        self.trained = frozenset(k for k in codebook.keys() if k in models)
+        self.models = {
+            theme.key: models.get(theme.key) or codebook_model(theme, codebook, self.passages)
+            for theme in codebook.themes
+        }
 
     def score(self, text: str) -> list[ThemeScore]:
         """Score every theme of the codebook for a text, in codebook order, with evidence."""
-        features = extract(text)
-        probabilities = _sigmoid(self.sentence_logits(features))
-        results = []
-        for row, theme in enumerate(self.codebook.themes):
-            sentence_scores = probabilities[row]
-            story = float(sentence_scores.max()) if len(sentence_scores) else 0.0
-            assigned = story >= ASSIGN_AT
-            evidence: tuple[Evidence, ...] = ()
-            if assigned:
-                order = np.argsort(-sentence_scores, kind="stable")
-                chosen = [
-                    int(i) for i in order[:MAX_EVIDENCE] if sentence_scores[i] >= EVIDENCE_MIN
-                ]
-                evidence = tuple(
-                    Evidence(
-                        start=features.sentences[i].start,
-                        end=features.sentences[i].end,
-                        text=features.sentences[i].text,
-                        score=round(float(sentence_scores[i]), 4),
-                    )
-                    for i in sorted(chosen or [int(order[0])])
-                )
-            results.append(
-                ThemeScore(
-                    theme=theme.key, score=round(story, 4), assigned=assigned, evidence=evidence
-                )
+        passages = split_passages(text)
+        vectors = self.passages.embed([p.text for p in passages]).astype(np.float64)
+        return [self._score_theme(key, passages, vectors) for key in self.codebook.keys()]
+
+    def _score_theme(self, key: str, passages: list[Passage], vectors: np.ndarray) -> ThemeScore:
+        model = self.models[key]
+        if not passages:
+            return ThemeScore(key, 0.0, False, ())
+        logit = model.story_logit(vectors)
+        assigned = bool(logit >= 0)
+        evidence: tuple[Evidence, ...] = ()
+        if assigned:
+            # A passage's own logit, on the story's scale: bias + its score - threshold.
+            own = model.bias + model.passage_scores(vectors) - model.threshold
+            order = np.argsort(-own, kind="stable")
+            chosen = [int(i) for i in order[:MAX_EVIDENCE] if own[i] >= 0] or [int(order[0])]
+            evidence = tuple(
+                Evidence(passages[i].start, passages[i].end, passages[i].text, _sigmoid(own[i]))
+                for i in sorted(chosen)
             )
-        return results
+        return ThemeScore(key, round(_sigmoid(logit), 4), assigned, evidence)
 
 
-@dataclass
-class _Bag:
-    matrix: np.ndarray  # sentences x features, indicator column filled for the theme
-    label: float
-    weight: float
-
-
-def _bags_for_theme(
-    tagger: Tagger, row: int, examples: Sequence[Example], cache: dict[str, Features]
-) -> list[_Bag]:
-    theme = tagger.codebook.themes[row]
-
-    def bag(text: str, label: bool, weight: float) -> _Bag:
-        if text not in cache:
-            cache[text] = extract(text)
-        return _Bag(tagger._theme_matrix(cache[text], row), float(label), weight)
-
-    bags = [bag(t, True, CODEBOOK_WEIGHT) for t in theme.positive_examples]
-    bags += [bag(t, False, CODEBOOK_WEIGHT) for t in theme.negative_examples]
-    for other in tagger.codebook.themes:
-        if other.key != theme.key:
-            bags += [bag(t, False, OTHER_THEME_WEIGHT) for t in other.positive_examples]
-    bags += [bag(e.text, e.present, DECISION_WEIGHT) for e in examples if e.theme == theme.key]
-    return bags
-
-
-def _fit(bags: Sequence[_Bag], prior: np.ndarray) -> np.ndarray:
-    """Fit one theme's weights: multiple-instance logistic regression (a bag scores its best
-    sentence), pulled towards the prior; plain gradient descent with Adam steps."""
-    if not bags:
-        return prior.copy()
-    stacked = np.vstack([b.matrix for b in bags])
-    sizes = np.array([len(b.matrix) for b in bags])
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    labels = np.array([b.label for b in bags])
-    bag_weights = np.array([b.weight for b in bags])
-    pull = np.full(N_FEATURES, HASH_PULL)
-    pull[:N_NAMED] = PRIOR_PULL
-    pull[FEATURES.index("bias")] = PRIOR_PULL * 4  # keep the base rate from the prior
-    active = stacked.any(axis=0)  # only features seen in the data can move
-    w = prior.copy()
-    m = np.zeros_like(w)
-    v = np.zeros_like(w)
-    for step in range(1, TRAIN_STEPS + 1):
-        logits = stacked @ w
-        best = np.array(
-            [
-                start + int(np.argmax(logits[start : start + size]))
-                for start, size in zip(starts, sizes, strict=True)
-            ]
-        )
-        residual = (_sigmoid(logits[best]) - labels) * bag_weights
-        grad = stacked[best].T @ residual + pull * (
-            w - np.where(np.arange(N_FEATURES) < N_NAMED, prior, 0.0)
-        )
-        grad[~active] = 0.0
-        m = 0.9 * m + 0.1 * grad
-        v = 0.999 * v + 0.001 * grad * grad
-        w -= LEARNING_RATE * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-    return w
-
-
-def build_tagger(codebook: Codebook, examples: Sequence[Example] = ()) -> Tagger:
-    """Build a tagger from the codebook's own examples plus people's decisions."""
-    keys = set(codebook.keys())
-    unknown = sorted({e.theme for e in examples} - keys)
-    if unknown:
-        raise TaggerError(f"Decisions name themes the codebook lacks: {', '.join(unknown)}.")
-    prior = prior_weights(codebook)
-    tagger = Tagger(codebook, prior.copy())
-    cache: dict[str, Features] = {}
-    weights = np.vstack(
-        [
-            _fit(_bags_for_theme(tagger, row, examples, cache), prior[row])
-            for row in range(len(codebook.themes))
-        ]
-    )
-    return Tagger(codebook, weights)
-
-
-def save_model(tagger: Tagger, path: Path) -> None:
-    """Write the learned weights as JSON (no pickle)."""
-    data = {
-        "format": MODEL_FORMAT,
-        "features": FEATURE_SIGNATURE,
-        "codebook_version": tagger.codebook.version,
-        "themes": list(tagger.codebook.keys()),
-        "weights": [[round(float(x), 6) for x in row] for row in tagger.weights],
+def weights_to_dict(models: Mapping[str, ThemeModel], **provenance: Any) -> dict[str, Any]:
+    """Return the JSON form of trained weights (no pickle), with where they came from."""
+    return {
+        "format": WEIGHTS_FORMAT,
+        "embedding": {"model": MODEL_NAME, "sha256": MODEL_SHA256, "dimensions": DIMENSIONS},
+        "provenance": provenance,
+        "themes": {key: model.to_dict() for key, model in models.items()},
     }
+
+
+def weights_from_dict(data: Any) -> dict[str, ThemeModel]:
+    """Read trained weights; raise TaggerError when they were made for another embedding."""
+    try:
+        if data["format"] != WEIGHTS_FORMAT or data["embedding"]["sha256"] != MODEL_SHA256:
+            raise ValueError("made for another format or embedding model")
+        return {
+            key: ThemeModel.from_dict(value, DIMENSIONS) for key, value in data["themes"].items()
+        }
+    except (KeyError, TypeError, ValueError) as error:
+        raise TaggerError(f"The tagger weights cannot be used ({error}).") from error
+
+
+def default_weights() -> dict[str, Any]:
+    """Return the bundled weights (trained by `python -m storybank.tag.train_default`)."""
+    path = resources.files("storybank.tag").joinpath("data/default_weights.json")
+    return json.loads(path.read_text("utf-8"))
+
+
+def save_weights(models: Mapping[str, ThemeModel], path: Path, **provenance: Any) -> None:
+    """Write trained weights to a JSON file."""
+    data = weights_to_dict(models, **provenance)
     path.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
 
 
-def load_model(path: Path, codebook: Codebook) -> Tagger:
-    """Load saved weights when they fit the codebook's version; otherwise rebuild from it."""
+def load_weights(path: Path) -> dict[str, ThemeModel]:
+    """Read trained weights from a JSON file."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise TaggerError(f"The model file {path} could not be read ({error}).") from error
-    fits = (
-        isinstance(data, dict)
-        and data.get("format") == MODEL_FORMAT
-        and data.get("features") == FEATURE_SIGNATURE
-        and data.get("codebook_version") == codebook.version
-        and data.get("themes") == list(codebook.keys())
-    )
-    if not fits:
-        return build_tagger(codebook)
-    weights = np.array(data["weights"], dtype=np.float64)
-    if weights.shape != (len(codebook.themes), N_FEATURES) or not np.isfinite(weights).all():
-        return build_tagger(codebook)
-    return Tagger(codebook, weights)
+        raise TaggerError(f"The weights file {path} could not be read ({error}).") from error
+    return weights_from_dict(data)
+
+
+def retrain(tagger: Tagger, examples: Sequence[Example]) -> dict[str, ThemeModel]:
+    """Learn from labelled texts, starting from the tagger's current models.
+
+    Each theme's fit is pulled towards its current weights with the precision that earlier
+    training left (see `learning`), so a few decisions adjust the model and cannot undo it.
+    """
+    unknown = sorted({e.theme for e in examples} - set(tagger.codebook.keys()))
+    if unknown:
+        raise TaggerError(f"Decisions name themes the codebook lacks: {', '.join(unknown)}.")
+    bags = {key: _bags(tagger.passages, examples, key) for key in tagger.models}
+    return {key: fit_theme(bags[key], model) for key, model in tagger.models.items()}
+
+
+def train_models(
+    codebook: Codebook, examples: Sequence[Example], embed: Embed | None = None
+) -> dict[str, ThemeModel]:
+    """Train each theme that has labelled texts from scratch (the threshold by cross-validation)."""
+    passages = PassageEmbeddings(embed or get_embedder())
+    models = {}
+    for key in codebook.keys():
+        bags = _bags(passages, examples, key)
+        if any(b.present for b in bags) and not all(b.present for b in bags):
+            models[key] = fit_with_threshold(bags, flat_prior(DIMENSIONS))
+    return models
+
+
+def _bags(passages: PassageEmbeddings, examples: Sequence[Example], key: str) -> list[Bag]:
+    bags = [passages.bag(e.text, e.present) for e in examples if e.theme == key]
+    return [b for b in bags if len(b.embeddings)]
 
 
 __all__ = [
-    "ASSIGN_AT",
     "Codebook",
     "Evidence",
     "Example",
@@ -391,8 +292,12 @@ __all__ = [
     "TaggerError",
     "Theme",
     "ThemeScore",
-    "build_tagger",
     "default_codebook",
-    "load_model",
-    "save_model",
+    "default_weights",
+    "load_weights",
+    "retrain",
+    "save_weights",
+    "train_models",
+    "weights_from_dict",
+    "weights_to_dict",
 ]

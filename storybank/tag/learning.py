@@ -1,0 +1,209 @@
+"""Per-theme classifiers on sentence embeddings, and how they learn (no Flask, no database).
+
+A story is a bag of passage embeddings e_i. A theme's passage score is s_i = w . e_i; the story
+logit is b + pool(s), where pool is half the mean and half a soft maximum of the passage scores,
+so a theme carried by one sentence still counts and the passage scores are the evidence.
+Training is MAP logistic regression under a Gaussian prior: centred on zero (or on a prototype
+from the codebook's examples) for a first fit, and on the current weights for a retrain, with
+the precision the earlier fit left behind (a diagonal Laplace approximation). So a retrain on
+reviewers' decisions alone behaves like a fit on the old data plus the decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+
+# Pooling: the share of the soft maximum (the rest is the mean), and its sharpness.
+MAX_SHARE = 0.5
+SHARPNESS = 5.0
+# Prior precision of a first fit on the weights, and on the bias (kept weak).
+WEIGHT_PRIOR = 0.1
+BIAS_PRIOR = 0.01
+# A prototype from examples: its logit gap between the mean positive and negative example.
+PROTOTYPE_GAP = 4.0
+MAX_ITERATIONS = 300
+
+
+@dataclass(frozen=True)
+class ThemeModel:
+    """One theme's classifier: passage weights, bias, a logit threshold, and prior precision."""
+
+    weights: np.ndarray
+    bias: float
+    threshold: float
+    precision: np.ndarray  # diagonal, for the weights then the bias (len(weights) + 1)
+
+    def passage_scores(self, embeddings: np.ndarray) -> np.ndarray:
+        """Return s_i = w . e_i for each passage."""
+        return embeddings @ self.weights
+
+    def story_logit(self, embeddings: np.ndarray) -> float:
+        """Return the story's logit relative to the threshold (>= 0 means assigned)."""
+        if len(embeddings) == 0:
+            return -np.inf
+        return self.bias + pool(self.passage_scores(embeddings))[0] - self.threshold
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the JSON form (plain floats)."""
+        return {
+            "weights": [float(f"{x:.6g}") for x in self.weights],
+            "bias": float(f"{self.bias:.6g}"),
+            "threshold": float(f"{self.threshold:.6g}"),
+            "precision": [float(f"{x:.6g}") for x in self.precision],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object], dimensions: int) -> ThemeModel:
+        """Build from the JSON form; raise ValueError when it does not fit."""
+        weights = np.asarray(data["weights"], dtype=np.float64)
+        precision = np.asarray(data["precision"], dtype=np.float64)
+        if weights.shape != (dimensions,) or precision.shape != (dimensions + 1,):
+            raise ValueError("The weights do not fit the embedding size.")
+        model = cls(weights, float(data["bias"]), float(data["threshold"]), precision)  # type: ignore[arg-type]
+        if not (np.isfinite(weights).all() and np.isfinite(precision).all()):
+            raise ValueError("The weights are not finite numbers.")
+        return model
+
+
+@dataclass(frozen=True)
+class Bag:
+    """A labelled text: its passage embeddings, whether the theme is present, and a weight."""
+
+    embeddings: np.ndarray
+    present: bool
+    weight: float = 1.0
+
+
+def pool(scores: np.ndarray) -> tuple[float, np.ndarray]:
+    """Return the pooled passage score and its gradient with respect to each passage score."""
+    count = len(scores)
+    shifted = SHARPNESS * (scores - scores.max())
+    soft = np.exp(shifted)
+    soft /= soft.sum()
+    soft_max = float(soft @ scores)
+    pooled = (1 - MAX_SHARE) * float(scores.mean()) + MAX_SHARE * soft_max
+    gradient = (1 - MAX_SHARE) / count + MAX_SHARE * soft * (1 + SHARPNESS * (scores - soft_max))
+    return pooled, gradient
+
+
+def _objective(
+    x: np.ndarray, bags: Sequence[Bag], centre: np.ndarray, precision: np.ndarray
+) -> tuple[float, np.ndarray]:
+    weights, bias = x[:-1], x[-1]
+    loss = 0.5 * float(precision @ (x - centre) ** 2)
+    gradient = precision * (x - centre)
+    for bag in bags:
+        pooled, d_pool = pool(bag.embeddings @ weights)
+        z = bias + pooled
+        label = 1.0 if bag.present else 0.0
+        loss += bag.weight * (float(np.logaddexp(0.0, z)) - label * z)
+        residual = bag.weight * (1.0 / (1.0 + np.exp(-z)) - label)
+        gradient[:-1] += residual * (d_pool @ bag.embeddings)
+        gradient[-1] += residual
+    return loss, gradient
+
+
+def _curvature(x: np.ndarray, bags: Sequence[Bag]) -> np.ndarray:
+    """Return the diagonal of the data term's Gauss-Newton Hessian at x."""
+    weights, bias = x[:-1], x[-1]
+    diagonal = np.zeros_like(x)
+    for bag in bags:
+        pooled, d_pool = pool(bag.embeddings @ weights)
+        q = 1.0 / (1.0 + np.exp(-(bias + pooled)))
+        direction = np.append(d_pool @ bag.embeddings, 1.0)
+        diagonal += bag.weight * q * (1 - q) * direction**2
+    return diagonal
+
+
+def fit_theme(bags: Sequence[Bag], prior: ThemeModel) -> ThemeModel:
+    """Fit a theme's weights to labelled bags under the prior; keep the prior's threshold."""
+    centre = np.append(prior.weights, prior.bias)
+    if not bags:
+        return prior
+    result = minimize(
+        _objective,
+        centre.copy(),
+        args=(bags, centre, prior.precision),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": MAX_ITERATIONS},
+    )
+    x = result.x
+    precision = prior.precision + _curvature(x, bags)
+    return ThemeModel(x[:-1].copy(), float(x[-1]), prior.threshold, precision)
+
+
+def flat_prior(dimensions: int) -> ThemeModel:
+    """The prior of a first fit: weights near zero, a weak hold on the bias."""
+    precision = np.full(dimensions + 1, WEIGHT_PRIOR)
+    precision[-1] = BIAS_PRIOR
+    return ThemeModel(np.zeros(dimensions), 0.0, 0.0, precision)
+
+
+def prototype(positives: np.ndarray, negatives: np.ndarray) -> ThemeModel:
+    """A classifier from example embeddings: the direction from negatives to positives."""
+    dimensions = positives.shape[1] if len(positives) else negatives.shape[1]
+    base = flat_prior(dimensions)
+    if len(positives) == 0:
+        return base
+    centre_neg = negatives.mean(axis=0) if len(negatives) else np.zeros(dimensions)
+    direction = positives.mean(axis=0) - centre_neg
+    gap = float(direction @ direction)
+    if gap <= 1e-9:
+        return base
+    weights = direction * (PROTOTYPE_GAP / gap)
+    midpoint = float((positives.mean(axis=0) + centre_neg) @ weights) / 2
+    return ThemeModel(weights, -midpoint, 0.0, base.precision)
+
+
+def choose_threshold(logits: np.ndarray, present: np.ndarray) -> float:
+    """Return the logit threshold with the best F1 (midway between neighbouring logits)."""
+    if not present.any() or present.all():
+        return 0.0
+    order = np.sort(np.unique(logits))
+    candidates = np.concatenate([[order[0] - 1], (order[1:] + order[:-1]) / 2, [order[-1] + 1]])
+    best, best_f1 = 0.0, -1.0
+    for candidate in candidates:
+        predicted = logits >= candidate
+        tp = int((predicted & present).sum())
+        f1 = 2 * tp / (int(predicted.sum()) + int(present.sum()))
+        # Ties go to the threshold nearest zero: the fit's own calibration.
+        if f1 > best_f1 + 1e-12 or (abs(f1 - best_f1) <= 1e-12 and abs(candidate) < abs(best)):
+            best, best_f1 = float(candidate), f1
+    return best
+
+
+def fit_with_threshold(
+    bags: Sequence[Bag], prior: ThemeModel, folds: int = 5, seed: int = 0
+) -> ThemeModel:
+    """Fit on all bags; choose the threshold from out-of-fold logits (training data only)."""
+    present = np.array([bag.present for bag in bags])
+    folds = min(folds, int(present.sum()), int((~present).sum()))
+    model = fit_theme(bags, prior)
+    if folds < 2:
+        return model
+    order = np.random.default_rng(seed).permutation(len(bags))
+    logits = np.empty(len(bags))
+    for fold in range(folds):
+        held = order[fold::folds]
+        kept = np.setdiff1d(order, held)
+        partial = fit_theme([bags[i] for i in kept], prior)
+        logits[held] = [partial.story_logit(bags[i].embeddings) for i in held]
+    threshold = choose_threshold(logits, present)
+    return ThemeModel(model.weights, model.bias, threshold, model.precision)
+
+
+__all__ = [
+    "Bag",
+    "ThemeModel",
+    "choose_threshold",
+    "fit_theme",
+    "fit_with_threshold",
+    "flat_prior",
+    "pool",
+    "prototype",
+]
