@@ -9,11 +9,13 @@ from typing import Any
 import click
 
 from storybank.core.jsonl import process_jsonl
+from storybank.tag.embedding import EmbeddingError
 from storybank.tag.engine import Tagger
 from storybank.tag.engine import TaggerError
-from storybank.tag.engine import build_tagger
 from storybank.tag.engine import default_codebook
-from storybank.tag.engine import load_model
+from storybank.tag.engine import default_weights
+from storybank.tag.engine import load_weights
+from storybank.tag.engine import weights_from_dict
 
 
 def tag_record(tagger: Tagger, record: Any) -> dict[str, Any]:
@@ -63,14 +65,15 @@ def tag_lines(tagger: Tagger, source: IO[str], out: IO[str]) -> tuple[int, int]:
     "model",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Saved weights (from `storybank tag train`); default: the codebook alone.",
+    help="A weights file (JSON, as the tagger_models table holds); default: the bundled weights.",
 )
 def run_tagging(source: IO[str], out: IO[str], model: Path | None) -> None:
     """Tag stories: JSONL lines of {"id", "text"} in, theme scores and evidence out."""
     codebook = default_codebook()
     try:
-        tagger = load_model(model, codebook) if model else build_tagger(codebook)
-    except TaggerError as error:
+        weights = load_weights(model) if model else weights_from_dict(default_weights())
+        tagger = Tagger(codebook, weights)
+    except (TaggerError, EmbeddingError) as error:
         raise click.ClickException(error.message) from error
     written, failed = tag_lines(tagger, source, out)
     if failed:

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 
 # Pooling: the share of the soft maximum (the rest is the mean), and its sharpness.
 MAX_SHARE = 0.5
@@ -121,6 +120,8 @@ def _curvature(x: np.ndarray, bags: Sequence[Bag]) -> np.ndarray:
 
 def fit_theme(bags: Sequence[Bag], prior: ThemeModel) -> ThemeModel:
     """Fit a theme's weights to labelled bags under the prior; keep the prior's threshold."""
+    from scipy.optimize import minimize  # only where models are trained
+
     centre = np.append(prior.weights, prior.bias)
     if not bags:
         return prior

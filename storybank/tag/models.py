@@ -1,4 +1,5 @@
-"""The versioned codebook of themes, and each story's theme suggestions and decisions."""
+"""The versioned codebook of themes, the versioned tagger models, and each story's theme
+suggestions and decisions."""
 
 from __future__ import annotations
 
@@ -73,6 +74,8 @@ class StoryTheme(db.Model):
     suggested: Mapped[bool] = mapped_column(default=False)
     # Sentences that carry the theme: [{"start", "end", "score"}] into the text version.
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The tagger model version (tagger_models.version) that scored it; None for a person's own.
+    model_version: Mapped[int | None] = mapped_column()
     decision: Mapped[str | None] = mapped_column(String(10))  # confirmed | rejected
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -80,3 +83,22 @@ class StoryTheme(db.Model):
     @property
     def is_tag(self) -> bool:
         return self.decision == "confirmed"
+
+
+class TaggerModel(db.Model):
+    """One version of the trained tagger: every retrain is a new version, shared by all workers.
+
+    `trained_on` holds counts only (stories, decisions per theme), never text.
+    """
+
+    __tablename__ = "tagger_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    codebook_version: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    trained_on: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    weights: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Set when a story whose decisions trained it is erased: the next retrain leaves them out.
+    needs_retraining: Mapped[bool] = mapped_column(default=False)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from storybank.accounts.models import User
 from storybank.core.audit import AuditAction
@@ -27,17 +27,20 @@ from storybank.tag import policy
 from storybank.tag.engine import Codebook
 from storybank.tag.engine import Example
 from storybank.tag.engine import Tagger
+from storybank.tag.engine import TaggerError
 from storybank.tag.engine import Theme
-from storybank.tag.engine import build_tagger
 from storybank.tag.engine import default_codebook
-from storybank.tag.engine import load_model
-from storybank.tag.engine import save_model
+from storybank.tag.engine import default_weights
+from storybank.tag.engine import retrain
+from storybank.tag.engine import weights_from_dict
+from storybank.tag.engine import weights_to_dict
 from storybank.tag.models import CodebookVersion
 from storybank.tag.models import StoryTheme
+from storybank.tag.models import TaggerModel
 from storybank.tag.models import ThemeDefinition
 
 _tagger_lock = threading.Lock()
-_tagger_cache: dict[tuple[int, float], Tagger] = {}
+_tagger_cache: dict[tuple[int, int, int], Tagger] = {}
 _KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 
@@ -86,25 +89,45 @@ def engine_codebook(row: CodebookVersion) -> Codebook:
     )
 
 
-def model_path() -> Path:
-    """Where `storybank tag train` keeps the learned weights."""
-    return Path(current_app.instance_path) / "tagger-model.json"
+def current_model() -> TaggerModel:
+    """Return the newest tagger model, storing the bundled default weights as version 1 if none."""
+    row = db.session.scalar(select(TaggerModel).order_by(TaggerModel.version.desc()))
+    if row is not None:
+        return row
+    weights = default_weights()
+    provenance = weights.get("provenance", {})
+    row = TaggerModel(
+        version=1,
+        codebook_version=int(provenance.get("codebook_version", 1)),
+        trained_on={
+            "source": "bundled default",
+            "stories": provenance.get("stories"),
+            "files": [
+                {k: f.get(k) for k in ("file", "sha256", "stories", "themes")}
+                for f in provenance.get("sources", [])
+            ],
+        },
+        weights=weights,
+    )
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another worker stored it first
+        db.session.rollback()
+        return db.session.scalars(select(TaggerModel).order_by(TaggerModel.version.desc())).one()
+    return row
 
 
-def get_tagger(codebook: Codebook) -> Tagger:
-    """Return the tagger for this codebook: trained weights if they fit it, else the codebook's."""
+def get_tagger(codebook: Codebook, model: TaggerModel) -> Tagger:
+    """Return the tagger for this codebook and model version, built once per process."""
     factory = current_app.config.get("TAGGER_FACTORY")
     if factory is not None:
         return factory(codebook)
-    path = model_path()
-    stamp = path.stat().st_mtime if path.exists() else 0.0
+    key = (model.id, model.version, codebook.version)
     with _tagger_lock:
-        key = (codebook.version, stamp)
         if key not in _tagger_cache:
             _tagger_cache.clear()
-            _tagger_cache[key] = (
-                load_model(path, codebook) if path.exists() else build_tagger(codebook)
-            )
+            _tagger_cache[key] = Tagger(codebook, weights_from_dict(model.weights))
         return _tagger_cache[key]
 
 
@@ -113,11 +136,11 @@ def tag_story(story_id: int, report_progress: ProgressCallback) -> None:
     story = db.session.get(Story, story_id)
     if story is None or story.current_text is None:
         raise StageError("The story has no text to tag.")
-    row = current_codebook()
-    codebook = engine_codebook(row)
+    codebook = engine_codebook(current_codebook())
+    model = current_model()
     text = story.current_text
     try:
-        scores = get_tagger(codebook).score(text.body)
+        scores = get_tagger(codebook, model).score(text.body)
     except Exception as error:
         raise StageError(f"Theme tagging failed ({type(error).__name__}). Retry it.") from error
     existing = {
@@ -128,6 +151,7 @@ def tag_story(story_id: int, report_progress: ProgressCallback) -> None:
         theme = existing.get(result.theme) or StoryTheme(story_id=story.id, theme_key=result.theme)
         theme.text_version_id = text.id
         theme.codebook_version = codebook.version
+        theme.model_version = model.version
         theme.score = float(result.score)
         theme.suggested = bool(result.assigned)
         theme.evidence = [
@@ -381,19 +405,46 @@ def decided_examples() -> list[Example]:
     return examples
 
 
-def train_tagger(actor: User | None = None) -> tuple[int, Path]:
-    """Learn from people's decisions and save the weights the tag stage uses from now on."""
+def _base_model() -> TaggerModel:
+    """Return the newest model trained on labelled stories rather than on decisions."""
+    current_model()
+    query = select(TaggerModel).order_by(TaggerModel.version.desc())
+    rows = list(db.session.scalars(query))
+    return next((r for r in rows if r.trained_on.get("source") != "decisions"), rows[-1])
+
+
+def train_tagger(actor: User | None = None) -> tuple[int, str]:
+    """Learn from people's decisions: a new model version that the tag stage uses from now on.
+
+    The starting point is the model trained on labelled stories, not the last retrain, so each
+    decision counts once and an erased story's decisions leave the model at the next retrain.
+    """
     codebook = engine_codebook(current_codebook())
     examples = decided_examples()
-    tagger = build_tagger(codebook, examples)
-    path = model_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_model(tagger, path)
+    base = _base_model()
+    start = Tagger(codebook, weights_from_dict(base.weights))
+    try:
+        models = retrain(start, examples)
+    except TaggerError as error:
+        raise InvalidInput(error.message) from error
+    counts: dict[str, dict[str, int]] = {}
+    for example in examples:
+        tally = counts.setdefault(example.theme, {"confirmed": 0, "rejected": 0})
+        tally["confirmed" if example.present else "rejected"] += 1
+    latest = db.session.scalar(select(func.max(TaggerModel.version))) or 0
+    row = TaggerModel(
+        version=latest + 1,
+        codebook_version=codebook.version,
+        created_by_id=actor.id if actor else None,
+        trained_on={"source": "decisions", "base_version": base.version, "decisions": counts},
+        weights=weights_to_dict(models, base_version=base.version, decisions=len(examples)),
+    )
+    db.session.add(row)
     record_event(
         AuditAction.TAGGER_TRAINED,
         actor_id=actor.id if actor else None,
-        version=codebook.version,
+        version=row.version,
         count=len(examples),
     )
     db.session.commit()
-    return len(examples), path
+    return len(examples), f"tagger model version {row.version}"
