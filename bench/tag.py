@@ -37,7 +37,6 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from storybank.tag.embedding import get_embedder  # noqa: E402
-from storybank.tag.engine import Example  # noqa: E402
 from storybank.tag.engine import Tagger  # noqa: E402
 from storybank.tag.engine import default_codebook  # noqa: E402
 from storybank.tag.engine import retrain  # noqa: E402
@@ -119,7 +118,9 @@ def direction(name: str, train: list[dict], test: list[dict]) -> dict[str, Any]:
     results = [tagger.score(r["text"]) for r in test]
     got = [{s.theme for s in result if s.assigned} for result in results]
     tagged = report("embedding tagger", keys, test, got)
-    baseline = report("keyword list (baseline)", keys, test, [keyword_themes(r["text"]) for r in test])
+    baseline = report(
+        "keyword list (baseline)", keys, test, [keyword_themes(r["text"]) for r in test]
+    )
     assigned_count = sum(s.assigned for result in results for s in result)
     covered = sum(s.assigned and bool(s.evidence) for result in results for s in result)
     print(f"  evidence: {covered}/{assigned_count} assigned themes carry evidence")
@@ -136,11 +137,16 @@ def learning(name: str, tagger: Tagger, region: list[dict], rounds: int) -> None
         rest = [region[i] for i in order[len(region) // 2 :]]
         gold = [set(r["themes"]) for r in rest]
         before = macro(keys, gold, [assigned(tagger, r["text"]) for r in rest])
-        updated = Tagger(tagger.codebook, retrain(tagger, examples_from(decided, keys)), tagger.passages.embed)
+        updated = Tagger(
+            tagger.codebook, retrain(tagger, examples_from(decided, keys)), tagger.passages.embed
+        )
         after = macro(keys, gold, [assigned(updated, r["text"]) for r in rest])
         before_all.append(before)
         after_all.append(after)
-        print(f"    split {seed}: {len(decided)} decided stories; rest {len(rest)}: macro-F1 {before:.3f} -> {after:.3f}")
+        print(
+            f"    split {seed}: {len(decided)} decided, {len(rest)} undecided: "
+            f"macro-F1 {before:.3f} -> {after:.3f}"
+        )
     print(
         f"  {name}: mean macro-F1 on the undecided rest {np.mean(before_all):.3f} -> "
         f"{np.mean(after_all):.3f} ({np.mean(after_all) - np.mean(before_all):+.3f})"

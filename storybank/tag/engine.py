@@ -179,7 +179,7 @@ class Tagger:
     ) -> None:
         self.codebook = codebook
         self.passages = PassageEmbeddings(embed or get_embedder())
-        self.trained = frozenset(k for k in codebook.keys() if k in models)
+        self.trained = frozenset(t.key for t in codebook.themes if t.key in models)
         self.models = {
             theme.key: models.get(theme.key) or codebook_model(theme, codebook, self.passages)
             for theme in codebook.themes
@@ -189,7 +189,7 @@ class Tagger:
         """Score every theme of the codebook for a text, in codebook order, with evidence."""
         passages = split_passages(text)
         vectors = self.passages.embed([p.text for p in passages]).astype(np.float64)
-        return [self._score_theme(key, passages, vectors) for key in self.codebook.keys()]
+        return [self._score_theme(t.key, passages, vectors) for t in self.codebook.themes]
 
     def _score_theme(self, key: str, passages: list[Passage], vectors: np.ndarray) -> ThemeScore:
         model = self.models[key]
@@ -272,7 +272,7 @@ def train_models(
     """Train each theme that has labelled texts from scratch (the threshold by cross-validation)."""
     passages = PassageEmbeddings(embed or get_embedder())
     models = {}
-    for key in codebook.keys():
+    for key in (theme.key for theme in codebook.themes):
         bags = _bags(passages, examples, key)
         if any(b.present for b in bags) and not all(b.present for b in bags):
             models[key] = fit_with_threshold(bags, flat_prior(DIMENSIONS))

@@ -7,11 +7,12 @@ is cut into windows of about 15 to 30 words.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
 # A sentence ends at . ! ? (and closing quotes or brackets) before a space, or at a line break.
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’)\]]*|$)|[.!?]+", re.MULTILINE)
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'\u201d\u2019)\]]*|$)|[.!?]+", re.MULTILINE)
 # Speaker turns in an interview: "speaker 1:", "Interviewer:", "Q:" at the start of a line.
 _SPEAKER = re.compile(
     r"(?:\bspeaker\s*\d+\s*:|^[ \t]*(?:interviewer|respondent|reporter|q|a)\s*:)",
@@ -54,13 +55,15 @@ def _trimmed(text: str, start: int, end: int) -> Passage | None:
 
 def _windows(text: str, passage: Passage) -> list[Passage]:
     """Cut a long passage into windows of nearly equal word counts."""
-    words = [(passage.start + m.start(), passage.start + m.end()) for m in _WORD.finditer(passage.text)]
+    words = [
+        (passage.start + m.start(), passage.start + m.end()) for m in _WORD.finditer(passage.text)
+    ]
     if len(words) <= LONGEST:
         return [passage]
     count = max(1, round(len(words) / WINDOW))
     bounds = [round(i * len(words) / count) for i in range(count + 1)]
     windows = []
-    for first, last in zip(bounds, bounds[1:], strict=False):
+    for first, last in itertools.pairwise(bounds):
         start, end = words[first][0], words[last - 1][1]
         windows.append(Passage(start, end, text[start:end]))
     return windows

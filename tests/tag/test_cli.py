@@ -9,9 +9,10 @@ import click
 from click.testing import CliRunner
 
 from storybank.tag.cli import tag_command
-from storybank.tag.engine import build_tagger
-from storybank.tag.engine import default_codebook
-from storybank.tag.engine import save_model
+from storybank.tag.engine import Example
+from storybank.tag.engine import Tagger
+from storybank.tag.engine import retrain
+from storybank.tag.engine import save_weights
 
 
 def run(lines: list[str], *args: str) -> list[dict]:
@@ -21,7 +22,10 @@ def run(lines: list[str], *args: str) -> list[dict]:
 
 
 def test_good_lines_get_every_theme_with_evidence_offsets() -> None:
-    text = "My case manager kept every promise she made. I volunteer at the food bank."
+    text = (
+        "Whatever I say to my officer ends up in a report for the court. "
+        "On Saturdays I help out on the soup run with my cousin."
+    )
     [out] = run([json.dumps({"id": "s1", "text": text})])
     assert out["id"] == "s1"
     assert [t["theme"] for t in out["themes"]] == ["trust", "choice", "community"]
@@ -29,7 +33,9 @@ def test_good_lines_get_every_theme_with_evidence_offsets() -> None:
     assert by_theme["trust"]["assigned"] and by_theme["community"]["assigned"]
     for theme in out["themes"]:
         assert set(theme) == {"theme", "score", "assigned", "evidence"}
+        assert theme["assigned"] == bool(theme["evidence"])
         for evidence in theme["evidence"]:
+            assert set(evidence) == {"start", "end", "text"}
             assert text[evidence["start"] : evidence["end"]] == evidence["text"]
 
 
@@ -46,17 +52,30 @@ def test_a_bad_line_gives_an_error_line_and_the_batch_goes_on() -> None:
     assert len(out[3]["themes"]) == 3
 
 
-def test_files_in_and_out_with_a_saved_model(tmp_path: Path) -> None:
+def test_files_in_and_out_with_a_saved_weights_file(tagger: Tagger, tmp_path: Path) -> None:
+    text = "We planted leeks at the allotment."
+    decisions = [Example(text, "community", False)] * 20  # a retrain that changes the score
     model = tmp_path / "model.json"
-    save_model(build_tagger(default_codebook()), model)
+    save_weights(retrain(tagger, decisions), model)
     source = tmp_path / "in.jsonl"
-    target = tmp_path / "out.jsonl"
-    source.write_text(json.dumps({"id": "f", "text": "Nobody asked me."}) + "\n")
-    result = CliRunner().invoke(
-        tag_command, [str(source), "--out", str(target), "--model", str(model)]
-    )
-    assert result.exit_code == 0, result.output
-    assert json.loads(target.read_text())["id"] == "f"
+    source.write_text(json.dumps({"id": "f", "text": text}) + "\n")
+    scores = []
+    for extra in ([], ["--model", str(model)]):
+        target = tmp_path / "out.jsonl"
+        result = CliRunner().invoke(tag_command, [str(source), "--out", str(target), *extra])
+        assert result.exit_code == 0, result.output
+        out = json.loads(target.read_text())
+        assert out["id"] == "f"
+        scores.append({t["theme"]: t["score"] for t in out["themes"]}["community"])
+    assert scores[1] < scores[0]
+
+
+def test_a_weights_file_that_cannot_be_used_is_a_clear_error(tmp_path: Path) -> None:
+    model = tmp_path / "model.json"
+    model.write_text('{"format": 1}')
+    result = CliRunner().invoke(tag_command, ["-", "--model", str(model)], input="")
+    assert result.exit_code != 0
+    assert "cannot be used" in result.output
 
 
 def test_a_registered_subcommand_is_dispatched_and_otherwise_tagging_runs(tmp_path: Path) -> None:
