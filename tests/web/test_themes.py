@@ -16,6 +16,7 @@ from storybank.tag.engine import Evidence
 from storybank.tag.engine import ThemeScore
 from storybank.tag.models import CodebookVersion
 from storybank.tag.models import StoryTheme
+from storybank.tag.models import TaggerModel
 from storybank.tag.services import Agreement
 from tests.conftest import post_form
 from tests.factories import Factories
@@ -211,3 +212,84 @@ def test_cohens_kappa_matches_the_textbook_example():
     row = Agreement("x", 50, 20, 5, 10, 15)
     assert row.kappa == pytest.approx(0.4)
     assert Agreement("x", 0, 0, 0, 0, 0).kappa is None
+
+
+def _theme_rows(story_id: int) -> dict[str, StoryTheme]:
+    query = db.select(StoryTheme).where(StoryTheme.story_id == story_id)
+    return {row.theme_key: row for row in db.session.scalars(query)}
+
+
+def test_the_default_model_is_stored_as_version_1_and_tags_record_it(world):
+    _app, factories, people = world
+    story = factories.story(people["reporter"], text=STORY)
+    model = db.session.scalars(db.select(TaggerModel)).one()
+    assert model.version == 1 and model.created_by_id is None and not model.needs_retraining
+    assert model.trained_on["source"] == "bundled default"
+    assert {f["file"] for f in model.trained_on["files"]} == {
+        "samples/stories.jsonl",
+        "devset/stories.jsonl",
+    }
+    assert set(model.weights["themes"]) == {"trust", "choice", "community"}
+    assert {row.model_version for row in _theme_rows(story.id).values()} == {1}
+
+
+@pytest.fixture
+def real_world(make_app):
+    app = make_app()  # the real tagger: MiniLM embeddings and the stored weights
+    with app.app_context():
+        factories = Factories(app)
+        people = {r: factories.user(r) for r in ("reporter", "facilitator", "admin")}
+        factories.site()
+        yield app, factories, people
+
+
+def test_a_retrain_from_decisions_is_a_new_version_that_later_tags_record(real_world):
+    app, factories, people = real_world
+    text = (
+        "We keep the allotment going between the six of us. "
+        "On Sundays we share out whatever has come up."
+    )
+    story = factories.story(people["reporter"], text=STORY)
+    first = _theme_rows(story.id)
+    assert first["trust"].model_version == 1
+    for row in first.values():
+        assert row.suggested == bool(row.evidence)  # every suggestion carries its evidence
+        for evidence in row.evidence:
+            assert 0 <= evidence["start"] < evidence["end"] <= len(STORY)
+    facilitator = _client(app, people["facilitator"])
+    for _ in range(3):
+        decided = factories.story(people["reporter"], text=text)
+        post_form(facilitator, f"/stories/{decided.id}/themes/community/reject")
+    before = _theme_rows(decided.id)["community"].score
+    count, label = tag_services.train_tagger(people["admin"])
+    assert count == 3 and label == "tagger model version 2"
+    latest = db.session.scalars(db.select(TaggerModel).order_by(TaggerModel.version)).all()
+    assert [m.version for m in latest] == [1, 2]
+    assert latest[1].created_by_id == people["admin"].id
+    assert latest[1].trained_on == {
+        "source": "decisions",
+        "base_version": 1,
+        "decisions": {"community": {"confirmed": 0, "rejected": 3}},
+    }
+    again = factories.story(people["reporter"], text=text)
+    after = _theme_rows(again.id)["community"]
+    assert after.model_version == 2
+    assert after.score < before  # the decisions moved the model
+    actions = [e.action for e in db.session.scalars(db.select(AuditEvent))]
+    assert "tagger_trained" in actions
+    # A second retrain starts again from version 1: each decision counts once.
+    tag_services.train_tagger(None)
+    third = db.session.scalars(db.select(TaggerModel).where(TaggerModel.version == 3)).one()
+    assert third.trained_on["base_version"] == 1
+    assert third.weights["themes"] == latest[1].weights["themes"]
+
+
+def test_storybank_tag_train_makes_a_new_version(world):
+    app, factories, people = world
+    story = factories.story(people["reporter"], text=STORY)
+    post_form(_client(app, people["facilitator"]), f"/stories/{story.id}/themes/trust/confirm")
+    result = app.test_cli_runner().invoke(args=["tag", "train"])
+    assert result.exit_code == 0, result.output
+    assert "Trained on 1 decision(s)" in result.output and "model version 2" in result.output
+    versions = db.session.scalars(db.select(TaggerModel.version).order_by(TaggerModel.version))
+    assert list(versions) == [1, 2]
