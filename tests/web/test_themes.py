@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from storybank.cli import main
 from storybank.core.audit import AuditEvent
 from storybank.extensions import db
 from storybank.tag import services as tag_services
@@ -288,7 +289,7 @@ def test_storybank_tag_train_makes_a_new_version(world):
     app, factories, people = world
     story = factories.story(people["reporter"], text=STORY)
     post_form(_client(app, people["facilitator"]), f"/stories/{story.id}/themes/trust/confirm")
-    result = app.test_cli_runner().invoke(args=["tag", "train"])
+    result = app.test_cli_runner().invoke(main, ["tag", "train"])
     assert result.exit_code == 0, result.output
     assert "Trained on 1 decision(s)" in result.output and "model version 2" in result.output
     versions = db.session.scalars(db.select(TaggerModel.version).order_by(TaggerModel.version))
