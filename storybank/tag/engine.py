@@ -22,7 +22,10 @@ from storybank.tag.embedding import MODEL_NAME
 from storybank.tag.embedding import MODEL_SHA256
 from storybank.tag.embedding import Embed
 from storybank.tag.embedding import get_embedder
+from storybank.tag.learning import DEFAULT_POOLING
+from storybank.tag.learning import WEIGHT_PRIOR
 from storybank.tag.learning import Bag
+from storybank.tag.learning import Pooling
 from storybank.tag.learning import ThemeModel
 from storybank.tag.learning import fit_theme
 from storybank.tag.learning import fit_with_threshold
@@ -267,7 +270,12 @@ def retrain(tagger: Tagger, examples: Sequence[Example]) -> dict[str, ThemeModel
 
 
 def train_models(
-    codebook: Codebook, examples: Sequence[Example], embed: Embed | None = None
+    codebook: Codebook,
+    examples: Sequence[Example],
+    embed: Embed | None = None,
+    *,
+    weight_prior: float = WEIGHT_PRIOR,
+    pooling: Pooling = DEFAULT_POOLING,
 ) -> dict[str, ThemeModel]:
     """Train each theme that has labelled texts from scratch (the threshold by cross-validation)."""
     passages = PassageEmbeddings(embed or get_embedder())
@@ -275,7 +283,7 @@ def train_models(
     for key in (theme.key for theme in codebook.themes):
         bags = _bags(passages, examples, key)
         if any(b.present for b in bags) and not all(b.present for b in bags):
-            models[key] = fit_with_threshold(bags, flat_prior(DIMENSIONS))
+            models[key] = fit_with_threshold(bags, flat_prior(DIMENSIONS, weight_prior, pooling))
     return models
 
 

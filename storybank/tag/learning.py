@@ -16,15 +16,36 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Pooling: the share of the soft maximum (the rest is the mean), and its sharpness.
-MAX_SHARE = 0.5
-SHARPNESS = 5.0
 # Prior precision of a first fit on the weights, and on the bias (kept weak).
 WEIGHT_PRIOR = 0.1
 BIAS_PRIOR = 0.01
 # A prototype from examples: its logit gap between the mean positive and negative example.
 PROTOTYPE_GAP = 4.0
 MAX_ITERATIONS = 300
+
+
+@dataclass(frozen=True)
+class Pooling:
+    """How passage scores make a story score: the soft maximum's share (the rest is the mean),
+    and the soft maximum's sharpness."""
+
+    max_share: float = 0.5
+    sharpness: float = 5.0
+
+    def __call__(self, scores: np.ndarray) -> tuple[float, np.ndarray]:
+        """Return the pooled score and its gradient with respect to each passage score."""
+        shifted = self.sharpness * (scores - scores.max())
+        soft = np.exp(shifted)
+        soft /= soft.sum()
+        soft_max = float(soft @ scores)
+        pooled = (1 - self.max_share) * float(scores.mean()) + self.max_share * soft_max
+        gradient = (1 - self.max_share) / len(scores) + self.max_share * soft * (
+            1 + self.sharpness * (scores - soft_max)
+        )
+        return pooled, gradient
+
+
+DEFAULT_POOLING = Pooling()
 
 
 @dataclass(frozen=True)
@@ -35,6 +56,7 @@ class ThemeModel:
     bias: float
     threshold: float
     precision: np.ndarray  # diagonal, for the weights then the bias (len(weights) + 1)
+    pooling: Pooling = DEFAULT_POOLING
 
     def passage_scores(self, embeddings: np.ndarray) -> np.ndarray:
         """Return s_i = w . e_i for each passage."""
@@ -44,7 +66,7 @@ class ThemeModel:
         """Return the story's logit relative to the threshold (>= 0 means assigned)."""
         if len(embeddings) == 0:
             return -np.inf
-        return self.bias + pool(self.passage_scores(embeddings))[0] - self.threshold
+        return self.bias + self.pooling(self.passage_scores(embeddings))[0] - self.threshold
 
     def to_dict(self) -> dict[str, object]:
         """Return the JSON form (plain floats)."""
@@ -53,6 +75,7 @@ class ThemeModel:
             "bias": float(f"{self.bias:.6g}"),
             "threshold": float(f"{self.threshold:.6g}"),
             "precision": [float(f"{x:.6g}") for x in self.precision],
+            "pooling": {"max_share": self.pooling.max_share, "sharpness": self.pooling.sharpness},
         }
 
     @classmethod
@@ -62,7 +85,9 @@ class ThemeModel:
         precision = np.asarray(data["precision"], dtype=np.float64)
         if weights.shape != (dimensions,) or precision.shape != (dimensions + 1,):
             raise ValueError("The weights do not fit the embedding size.")
-        model = cls(weights, float(data["bias"]), float(data["threshold"]), precision)  # type: ignore[arg-type]
+        pooling = Pooling(**data.get("pooling", {}))  # type: ignore[attr-defined]
+        bias, threshold = float(data["bias"]), float(data["threshold"])  # type: ignore[arg-type]
+        model = cls(weights, bias, threshold, precision, pooling)
         if not (np.isfinite(weights).all() and np.isfinite(precision).all()):
             raise ValueError("The weights are not finite numbers.")
         return model
@@ -77,22 +102,10 @@ class Bag:
     weight: float = 1.0
 
 
-def pool(scores: np.ndarray) -> tuple[float, np.ndarray]:
-    """Return the pooled passage score and its gradient with respect to each passage score."""
-    count = len(scores)
-    shifted = SHARPNESS * (scores - scores.max())
-    soft = np.exp(shifted)
-    soft /= soft.sum()
-    soft_max = float(soft @ scores)
-    pooled = (1 - MAX_SHARE) * float(scores.mean()) + MAX_SHARE * soft_max
-    gradient = (1 - MAX_SHARE) / count + MAX_SHARE * soft * (1 + SHARPNESS * (scores - soft_max))
-    return pooled, gradient
-
-
 def _objective(
-    x: np.ndarray, bags: Sequence[Bag], centre: np.ndarray, precision: np.ndarray
+    x: np.ndarray, bags: Sequence[Bag], prior: ThemeModel, centre: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    weights, bias = x[:-1], x[-1]
+    weights, bias, precision, pool = x[:-1], x[-1], prior.precision, prior.pooling
     loss = 0.5 * float(precision @ (x - centre) ** 2)
     gradient = precision * (x - centre)
     for bag in bags:
@@ -106,7 +119,7 @@ def _objective(
     return loss, gradient
 
 
-def _curvature(x: np.ndarray, bags: Sequence[Bag]) -> np.ndarray:
+def _curvature(x: np.ndarray, bags: Sequence[Bag], pool: Pooling) -> np.ndarray:
     """Return the diagonal of the data term's Gauss-Newton Hessian at x."""
     weights, bias = x[:-1], x[-1]
     diagonal = np.zeros_like(x)
@@ -128,21 +141,23 @@ def fit_theme(bags: Sequence[Bag], prior: ThemeModel) -> ThemeModel:
     result = minimize(
         _objective,
         centre.copy(),
-        args=(bags, centre, prior.precision),
+        args=(bags, prior, centre),
         jac=True,
         method="L-BFGS-B",
         options={"maxiter": MAX_ITERATIONS},
     )
     x = result.x
-    precision = prior.precision + _curvature(x, bags)
-    return ThemeModel(x[:-1].copy(), float(x[-1]), prior.threshold, precision)
+    precision = prior.precision + _curvature(x, bags, prior.pooling)
+    return ThemeModel(x[:-1].copy(), float(x[-1]), prior.threshold, precision, prior.pooling)
 
 
-def flat_prior(dimensions: int) -> ThemeModel:
+def flat_prior(
+    dimensions: int, weight_prior: float = WEIGHT_PRIOR, pooling: Pooling = DEFAULT_POOLING
+) -> ThemeModel:
     """The prior of a first fit: weights near zero, a weak hold on the bias."""
-    precision = np.full(dimensions + 1, WEIGHT_PRIOR)
+    precision = np.full(dimensions + 1, weight_prior)
     precision[-1] = BIAS_PRIOR
-    return ThemeModel(np.zeros(dimensions), 0.0, 0.0, precision)
+    return ThemeModel(np.zeros(dimensions), 0.0, 0.0, precision, pooling)
 
 
 def prototype(positives: np.ndarray, negatives: np.ndarray) -> ThemeModel:
@@ -195,16 +210,17 @@ def fit_with_threshold(
         partial = fit_theme([bags[i] for i in kept], prior)
         logits[held] = [partial.story_logit(bags[i].embeddings) for i in held]
     threshold = choose_threshold(logits, present)
-    return ThemeModel(model.weights, model.bias, threshold, model.precision)
+    return ThemeModel(model.weights, model.bias, threshold, model.precision, model.pooling)
 
 
 __all__ = [
+    "DEFAULT_POOLING",
     "Bag",
+    "Pooling",
     "ThemeModel",
     "choose_threshold",
     "fit_theme",
     "fit_with_threshold",
     "flat_prior",
-    "pool",
     "prototype",
 ]

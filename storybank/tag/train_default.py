@@ -13,6 +13,7 @@ import argparse
 import hashlib
 import json
 from collections import Counter
+from dataclasses import asdict
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
@@ -75,8 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         stories=len(stories),
         codebook_version=codebook.version,
         settings={
-            "max_share": learning.MAX_SHARE,
-            "sharpness": learning.SHARPNESS,
+            "pooling": asdict(learning.Pooling()),
             "weight_prior": learning.WEIGHT_PRIOR,
         },
     )
