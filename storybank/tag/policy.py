@@ -30,3 +30,8 @@ def can_export_codebook(actor: Actor | None) -> bool:
 def can_see_agreement(actor: Actor | None) -> bool:
     """Admins see how far the tagger and the reviewers agree."""
     return has_role(actor, Role.ADMIN)
+
+
+def can_train_tagger(actor: Actor | None) -> bool:
+    """Admins retrain the tagger from reviewers' decisions."""
+    return has_role(actor, Role.ADMIN)

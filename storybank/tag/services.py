@@ -413,12 +413,23 @@ def _base_model() -> TaggerModel:
     return next((r for r in rows if r.trained_on.get("source") != "decisions"), rows[-1])
 
 
+def tagger_models(actor: User) -> list[TaggerModel]:
+    """Return the tagger's model versions, newest first, for those who see agreement."""
+    if not policy.can_see_agreement(actor):
+        raise NotAllowed
+    current_model()
+    return list(db.session.scalars(select(TaggerModel).order_by(TaggerModel.version.desc())))
+
+
 def train_tagger(actor: User | None = None) -> tuple[int, str]:
     """Learn from people's decisions: a new model version that the tag stage uses from now on.
 
     The starting point is the model trained on labelled stories, not the last retrain, so each
     decision counts once and an erased story's decisions leave the model at the next retrain.
+    `actor` None is the command line.
     """
+    if actor is not None and not policy.can_train_tagger(actor):
+        raise NotAllowed
     codebook = engine_codebook(current_codebook())
     examples = decided_examples()
     base = _base_model()

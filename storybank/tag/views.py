@@ -93,5 +93,20 @@ def codebook_as_qdc() -> Response:
 @bp.route("/admin/themes/agreement")
 @login_required
 def agreement() -> str:
-    """Tagger against reviewers, per theme."""
-    return render_template("tag/agreement.html", rows=services.agreement(current_user))
+    """Tagger against reviewers, per theme, and the tagger's model versions."""
+    return render_template(
+        "tag/agreement.html",
+        rows=services.agreement(current_user),
+        models=services.tagger_models(current_user),
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/admin/themes/train", methods=["POST"])
+@login_required
+def train() -> Response:
+    """Retrain the tagger from reviewers' decisions: a new model version."""
+    if EmptyForm().validate_on_submit():
+        count, label = services.train_tagger(current_user)
+        flash(f"Trained on {count} decision(s): the tag stage now uses {label}.")
+    return redirect(url_for("themes.agreement"))

@@ -294,3 +294,18 @@ def test_storybank_tag_train_makes_a_new_version(world):
     assert "Trained on 1 decision(s)" in result.output and "model version 2" in result.output
     versions = db.session.scalars(db.select(TaggerModel.version).order_by(TaggerModel.version))
     assert list(versions) == [1, 2]
+
+
+def test_an_admin_retrains_from_the_agreement_page_and_others_cannot(world):
+    app, factories, people = world
+    story = factories.story(people["reporter"], text=STORY)
+    post_form(_client(app, people["facilitator"]), f"/stories/{story.id}/themes/trust/reject")
+    admin = _client(app, people["admin"])
+    page = admin.get("/admin/themes/agreement").get_data(as_text=True)
+    assert "1 (in use)" in page and "labelled stories" in page
+    assert post_form(admin, "/admin/themes/train").status_code == 302
+    page = admin.get("/admin/themes/agreement").get_data(as_text=True)
+    assert "2 (in use)" in page and "trust 0 confirmed, 1 rejected" in page
+    facilitator = _client(app, people["facilitator"])
+    assert post_form(facilitator, "/admin/themes/train").status_code == 403
+    assert db.session.scalar(db.select(db.func.max(TaggerModel.version))) == 2
