@@ -99,6 +99,7 @@ class TaggerModel(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     trained_on: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    weights: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Deferred: a worker reads the weights only when its cached version is out of date.
+    weights: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     # Set when a story whose decisions trained it is erased: the next retrain leaves them out.
     needs_retraining: Mapped[bool] = mapped_column(default=False)
