@@ -187,14 +187,14 @@ GARDEN_THEME = Theme(
     positive_examples=("I go to the boxing club with my brother.", "My family came round."),
     negative_examples=("The bus was late.", "I paid the gas bill."),
 )
-HELD_OUT = [
+GARDEN_HELD_OUT = [
     ("We dig the allotment plots together every weekend.", True),
     ("The allotment lot gave me my own plot and a key.", True),
     ("I planted onions at the allotment with the volunteers.", True),
     ("The electricity meter ran out on Sunday.", False),
     ("My phone screen cracked on the stairs.", False),
 ]
-DECISIONS = [
+GARDEN_DECISIONS = [
     Example("Me and the volunteers keep the allotment going.", "community", True),
     Example("Every weekend at the allotment plots with the others.", "community", True),
     Example("The allotment gang share their seeds and tea.", "community", True),
@@ -204,22 +204,22 @@ DECISIONS = [
 
 
 def correct(tagger: Tagger) -> int:
-    return sum(("community" in assigned(tagger, t)) == present for t, present in HELD_OUT)
+    return sum(("community" in assigned(tagger, t)) == present for t, present in GARDEN_HELD_OUT)
 
 
 def test_decisions_improve_a_held_out_set() -> None:
-    assert not {t for t, _ in HELD_OUT} & {e.text for e in DECISIONS}
+    assert not {t for t, _ in GARDEN_HELD_OUT} & {e.text for e in GARDEN_DECISIONS}
     codebook = Codebook(version=1, themes=(GARDEN_THEME,))
     before = Tagger(codebook, {}, bag_of_words)
-    after = Tagger(codebook, retrain(before, DECISIONS), bag_of_words)
-    assert correct(before) < len(HELD_OUT)
+    after = Tagger(codebook, retrain(before, GARDEN_DECISIONS), bag_of_words)
+    assert correct(before) < len(GARDEN_HELD_OUT)
     assert correct(after) > correct(before)
 
 
 def test_a_retrain_keeps_what_the_model_knew() -> None:
     codebook = Codebook(version=1, themes=(GARDEN_THEME,))
     before = Tagger(codebook, {}, bag_of_words)
-    after = Tagger(codebook, retrain(before, DECISIONS), bag_of_words)
+    after = Tagger(codebook, retrain(before, GARDEN_DECISIONS), bag_of_words)
     for text in GARDEN_THEME.positive_examples:
         assert "community" in assigned(after, text)
     for text in GARDEN_THEME.negative_examples:
@@ -232,3 +232,47 @@ def test_decisions_about_unknown_themes_are_refused() -> None:
     tagger = Tagger(Codebook(version=1, themes=(GARDEN_THEME,)), {}, bag_of_words)
     with pytest.raises(TaggerError):
         retrain(tagger, [Example("text", "housing", True)])
+
+
+# The same with the real tagger (also used through the app by tests/web/test_tagger_learning.py):
+# allotment and canal-boat volunteering is community, which the default model half knows, and
+# quiz and bingo nights are not. Corrections are other texts about the same kinds of thing.
+HELD_OUT = [
+    (
+        "We've got a plot on the allotments by the railway and I'm there every evening.",
+        "community",
+        True,
+    ),
+    ("The allotment lot gave me a spare key to the plot shed last week.", "community", True),
+    ("I do Saturdays on the canal boat trips for the disabled kids' charity.", "community", True),
+    ("The quiz machine in the pub paid out twice, which never happens.", "community", False),
+    ("Bingo night got cancelled so we stayed in and watched telly.", "community", False),
+]
+CORRECTIONS = [
+    Example("Me and my cousin took on an allotment plot and grow spuds.", "community", True),
+    Example("The allotment is where I go every day now, we share the plot.", "community", True),
+    Example("Saturdays I crew the canal boat trips for the charity.", "community", True),
+    Example("Every Sunday on the allotments with the old fellas.", "community", True),
+    Example("The lads at the allotments gave me the key to the tool shed.", "community", True),
+    Example("The quiz machine at the pub ate my last two quid.", "community", False),
+    Example("Bingo was cancelled again so I watched telly on my own.", "community", False),
+    Example("We went to the pub for the quiz but it was rubbish.", "community", False),
+    Example(
+        "The bingo was called off, so I sat in with a takeaway and the telly.", "community", False
+    ),
+    Example("The fruit machine swallowed a tenner and paid nothing back.", "community", False),
+]
+
+
+def real_correct(tagger: Tagger) -> int:
+    return sum((theme in assigned(tagger, text)) == present for text, theme, present in HELD_OUT)
+
+
+def test_decisions_teach_the_real_tagger_more_of_a_held_out_set(tagger: Tagger) -> None:
+    assert not {text for text, _, _ in HELD_OUT} & {e.text for e in CORRECTIONS}
+    before = real_correct(tagger)
+    assert before < len(HELD_OUT)
+    after = real_correct(
+        Tagger(tagger.codebook, retrain(tagger, CORRECTIONS), tagger.passages.embed)
+    )
+    assert after > before
