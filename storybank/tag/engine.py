@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -151,24 +152,38 @@ class PassageEmbeddings:
 def codebook_model(theme: Theme, codebook: Codebook, passages: PassageEmbeddings) -> ThemeModel:
     """A classifier for a theme with no trained weights: its definition and examples.
 
-    A prototype (positives minus negatives) is the prior; the examples then refine it.
+    A prototype (positives minus negatives) is the prior; the examples then refine it, with
+    the negatives (its own, and other themes' positives at a lower weight) weighing as much in
+    total as the positives, so a few examples do not set the threshold by their class counts.
     """
-    others = [t for t in codebook.themes if t.key != theme.key]
     positives = [theme.definition, *theme.positive_examples]
-    negatives = list(theme.negative_examples)
     embed = passages.embed
     start = prototype(
         embed(positives).astype(np.float64),
-        embed(negatives).astype(np.float64) if negatives else np.zeros((0, DIMENSIONS)),
+        embed(list(theme.negative_examples)).astype(np.float64)
+        if theme.negative_examples
+        else np.zeros((0, DIMENSIONS)),
     )
-    bags = [passages.bag(text, True) for text in theme.positive_examples]
-    bags += [passages.bag(text, False) for text in theme.negative_examples]
-    bags += [
-        passages.bag(text, False, OTHER_THEME_WEIGHT)
-        for other in others
-        for text in other.positive_examples
-    ]
-    return fit_theme([b for b in bags if len(b.embeddings)], start)
+    others = [text for t in codebook.themes if t.key != theme.key for text in t.positive_examples]
+    negatives = [(text, 1.0) for text in theme.negative_examples]
+    negatives += [(text, OTHER_THEME_WEIGHT) for text in others]
+    scale = len(positives) / max(sum(weight for _, weight in negatives), 1e-9)
+    bags = [passages.bag(text, True) for text in positives]
+    bags += [passages.bag(text, False, weight * scale) for text, weight in negatives]
+    bags = [b for b in bags if len(b.embeddings)]
+    return replace(fit_theme(bags, start), threshold=_midway_threshold(bags, start))
+
+
+def _midway_threshold(bags: Sequence[Bag], start: ThemeModel) -> float:
+    """Halfway between the positives' and negatives' mean logits, each example left out of the
+    fit that scores it (in-sample logits would put the threshold too far from the data)."""
+    logits: dict[bool, list[float]] = {True: [], False: []}
+    for index, bag in enumerate(bags):
+        model = fit_theme([b for i, b in enumerate(bags) if i != index], start)
+        logits[bag.present].append(model.story_logit(bag.embeddings))
+    if not logits[True] or not logits[False]:
+        return start.threshold
+    return (float(np.mean(logits[True])) + float(np.mean(logits[False]))) / 2
 
 
 class Tagger:
@@ -182,7 +197,6 @@ class Tagger:
     ) -> None:
         self.codebook = codebook
         self.passages = PassageEmbeddings(embed or get_embedder())
-        self.trained = frozenset(t.key for t in codebook.themes if t.key in models)
         self.models = {
             theme.key: models.get(theme.key) or codebook_model(theme, codebook, self.passages)
             for theme in codebook.themes

@@ -309,3 +309,26 @@ def test_an_admin_retrains_from_the_agreement_page_and_others_cannot(world):
     facilitator = _client(app, people["facilitator"])
     assert post_form(facilitator, "/admin/themes/train").status_code == 403
     assert db.session.scalar(db.select(db.func.max(TaggerModel.version))) == 2
+
+
+def test_a_theme_an_admin_adds_is_scored_from_its_examples_by_the_real_tagger(real_world):
+    app, factories, people = real_world
+    admin = _client(app, people["admin"])
+    fields = {
+        "key": "work",
+        "name": "Work",
+        "definition": "Getting, keeping or losing a job, training for one, and money from work.",
+        "positive_examples": "I started on the building site on Monday.\n"
+        "The warehouse took me on after the trial week.\n"
+        "I'm doing my forklift ticket so I can apply for jobs.",
+        "negative_examples": "My mate came round for a brew.\nThe bus was late again.",
+    }
+    assert post_form(admin, "/admin/codebook", fields).status_code == 302
+    story = factories.story(
+        people["reporter"], text="The depot offered me a job on the night shift. I start soon."
+    )
+    work = _theme_rows(story.id)["work"]
+    assert work.suggested and work.evidence and work.model_version == 1
+    assert work.codebook_version == 2
+    other = factories.story(people["reporter"], text="We went to the seaside with my nan.")
+    assert not _theme_rows(other.id)["work"].suggested
