@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func
@@ -24,6 +25,7 @@ from storybank.pipeline.stages import StageError
 from storybank.stories.models import Story
 from storybank.stories.services import get_story
 from storybank.tag import policy
+from storybank.tag.embedding import EmbeddingError
 from storybank.tag.engine import Codebook
 from storybank.tag.engine import Example
 from storybank.tag.engine import Tagger
@@ -40,7 +42,7 @@ from storybank.tag.models import TaggerModel
 from storybank.tag.models import ThemeDefinition
 
 _tagger_lock = threading.Lock()
-_tagger_cache: dict[tuple[int, int, int], Tagger] = {}
+_tagger_cache: dict[tuple[int, datetime, Codebook], Tagger] = {}
 _KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 
@@ -123,7 +125,9 @@ def get_tagger(codebook: Codebook, model: TaggerModel) -> Tagger:
     factory = current_app.config.get("TAGGER_FACTORY")
     if factory is not None:
         return factory(codebook)
-    key = (model.id, model.version, codebook.version)
+    # Model rows never change, so a version (with its creation time, in case a database is
+    # rebuilt) names the weights; the codebook is compared by content.
+    key = (model.version, model.created_at, codebook)
     with _tagger_lock:
         if key not in _tagger_cache:
             _tagger_cache.clear()
@@ -141,6 +145,8 @@ def tag_story(story_id: int, report_progress: ProgressCallback) -> None:
     text = story.current_text
     try:
         scores = get_tagger(codebook, model).score(text.body)
+    except (EmbeddingError, TaggerError) as error:  # written for people, and quote no text
+        raise StageError(error.message) from error
     except Exception as error:
         raise StageError(f"Theme tagging failed ({type(error).__name__}). Retry it.") from error
     existing = {

@@ -12,6 +12,7 @@ import pytest
 from storybank.cli import main
 from storybank.core.audit import AuditEvent
 from storybank.extensions import db
+from storybank.pipeline.models import Job
 from storybank.tag import services as tag_services
 from storybank.tag.engine import Evidence
 from storybank.tag.engine import ThemeScore
@@ -332,3 +333,17 @@ def test_a_theme_an_admin_adds_is_scored_from_its_examples_by_the_real_tagger(re
     assert work.codebook_version == 2
     other = factories.story(people["reporter"], text="We went to the seaside with my nan.")
     assert not _theme_rows(other.id)["work"].suggested
+
+
+def test_a_model_the_tagger_cannot_use_fails_the_stage_with_a_clear_reason(real_world):
+    _app, factories, people = real_world
+    tag_services.current_model()
+    broken = TaggerModel(version=2, codebook_version=1, trained_on={}, weights={"format": 0})
+    db.session.add(broken)
+    db.session.commit()
+    story = factories.story(people["reporter"], text=STORY)
+    assert story.status == "failed"
+    job = db.session.scalars(
+        db.select(Job).where(Job.story_id == story.id, Job.stage == "tag")
+    ).one()
+    assert "The tagger weights cannot be used" in job.error
