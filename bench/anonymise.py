@@ -253,7 +253,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     started = time.perf_counter()
     anonymiser = load_anonymiser(AnonymiserSettings.from_env())
     print(f"pipeline loaded in {time.perf_counter() - started:.1f} s; shared data: {SHARED}")
-    anonymiser.detect("Warm-up: Dave rang 07700 900123 from Hessle Road on the 2nd of May.")
+    anonymiser.detect("Warm-up: Dave rang 07700 900123 from Quarry Lane on the 2nd of May.")
     for name in names:
         records = load_set(name, sets[name], limit)
         for variant in args.variants:

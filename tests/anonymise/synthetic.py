@@ -94,7 +94,7 @@ PLACES = [
     "Billingham",
 ]
 STREETS = [
-    "Hessle Road",
+    "Quarry Lane",
     "Parliament Road",
     "Linthorpe Road",
     "Borough Road",

@@ -15,11 +15,11 @@ from tests.anonymise.helpers import untouched
 @pytest.mark.parametrize(
     "number",
     [
-        "07700 900 572",
-        "07700900572",
+        "07700 900 318",
+        "07700900318",
         "07700-900-572",
-        "+44 7700 900572",
-        "+44 (0)7700 900572",
+        "+44 7700 900318",
+        "+44 (0)7700 900318",
         "(01632) 960507",
         "01632 960507",
         "0113 496 0000",
@@ -34,7 +34,7 @@ def test_written_phone_numbers_are_found(anonymiser: Anonymiser, number: str) ->
     [
         "oh seven seven double oh nine hundred five seven two",
         "zero one six three two nine six oh five oh seven",
-        "oh seven seven oh oh nine oh oh eight one four",
+        "oh seven seven oh oh nine double oh eight one four",
         "07700 nine hundred five seven two",
     ],
 )
@@ -69,7 +69,7 @@ def test_spoken_emails_are_found(anonymiser: Anonymiser, spoken: str) -> None:
     assert ("EMAIL", spoken) in found(anonymiser, text)
 
 
-@pytest.mark.parametrize("postcode", ["TS5 6JA", "ts5 6ja", "TS56JA", "M1 1AE", "NE4 7YH"])
+@pytest.mark.parametrize("postcode", ["LA9 4QR", "la9 4qr", "LA94QR", "M1 1AE", "NE4 7YH"])
 def test_full_postcodes_are_ids(anonymiser: Anonymiser, postcode: str) -> None:
     assert ("ID", postcode) in found(anonymiser, f"The flat is at {postcode} now.")
 
@@ -112,12 +112,12 @@ def test_nhs_numbers_with_a_failing_checksum_need_a_lead_in(anonymiser: Anonymis
 @pytest.mark.parametrize(
     ("text", "ref"),
     [
-        ("my crn's f620384 you can look it up", "f620384"),
+        ("my crn's k482913 they've got it on file", "k482913"),
         ("Her case reference is X123456.", "X123456"),
-        ("inside they only use my number b2958fh so", "b2958fh"),
+        ("inside they only ever used my number c4471kd", "c4471kd"),
         ("My prison number was A1234BC.", "A1234BC"),
-        ("The car was registration NK14 XRW and I sold it.", "NK14 XRW"),
-        ("The account number on the letter was 0456-7821-33 and", "0456-7821-33"),
+        ("The car was registration PX19 KLT and I sold it.", "PX19 KLT"),
+        ("Her fine account number is 0913-4426-58 apparently", "0913-4426-58"),
         ("my reference number is HB/2291/77 for the claim", "HB/2291/77"),
         ("the fine account is 4471 2290 8812 so", "4471 2290 8812"),
     ],
@@ -127,8 +127,8 @@ def test_reference_numbers_are_ids(anonymiser: Anonymiser, text: str, ref: str) 
 
 
 def test_lead_in_words_stay_outside_the_id(anonymiser: Anonymiser) -> None:
-    spans = found(anonymiser, "registration NK14 XRW")
-    assert spans == [("ID", "NK14 XRW")]
+    spans = found(anonymiser, "registration PX19 KLT")
+    assert spans == [("ID", "PX19 KLT")]
 
 
 def test_spoken_references_are_ids(anonymiser: Anonymiser) -> None:

@@ -56,7 +56,7 @@ def test_failing_stage_leaves_story_failed_with_its_reason(factories, monkeypatc
 def test_unexpected_error_is_shown_without_its_message_or_story_text(
     factories, monkeypatch, caplog
 ):
-    secret = "Dave Hessle rang me on oh seven seven"
+    secret = "Dave Quarry rang me on oh seven seven"
 
     def crashes(story_id, report_progress):
         raise ValueError(secret)

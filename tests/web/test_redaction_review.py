@@ -18,7 +18,7 @@ from storybank.stories.models import Story
 from tests.conftest import post_form
 from tests.factories import Factories
 
-STORY = "Me and Dave went down Hessle Road. Ring me on 07700 900572, says Dave."
+STORY = "Me and Dave went down Quarry Lane. Ring me on 07700 900318, says Dave."
 
 
 class FakeAnonymiser:
@@ -31,12 +31,12 @@ class FakeAnonymiser:
     def detect(self, text, known_names=(), lists=None):
         self.calls.append((text, tuple(known_names), lists))
         if self.fail:
-            raise RuntimeError("spaCy fell over: Dave Hessle Road")
+            raise RuntimeError("spaCy fell over: Dave Quarry Lane")
         found = []
         for word, label, confidence in (
             ("Dave", "PERSON", 0.95),
-            ("Hessle Road", "LOCATION", 0.4),
-            ("07700 900572", "PHONE", 0.99),
+            ("Quarry Lane", "LOCATION", 0.4),
+            ("07700 900318", "PHONE", 0.99),
         ):
             for match in re.finditer(re.escape(word), text):
                 found.append(Detection(match.start(), match.end(), label, "ner", confidence, word))
@@ -79,8 +79,8 @@ def test_the_anonymise_stage_proposes_redactions_and_waits_for_review(world, ano
     redactions = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).all()
     assert [(STORY[r.start : r.end], r.label, r.status) for r in redactions] == [
         ("Dave", "PERSON", "proposed"),
-        ("Hessle Road", "LOCATION", "proposed"),
-        ("07700 900572", "PHONE", "proposed"),
+        ("Quarry Lane", "LOCATION", "proposed"),
+        ("07700 900318", "PHONE", "proposed"),
         ("Dave", "PERSON", "proposed"),
     ]
     assert redactions[0].source == "ner" and redactions[0].confidence == 0.95
@@ -104,7 +104,7 @@ def test_reviewer_sees_unsure_redactions_first_and_decides_each(world):
     facilitator = _client(app, people["facilitator"])
     page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
     listing = page[page.index("Each redaction") :]
-    assert listing.index("Hessle Road") < listing.index("Dave")  # 0.4 confidence: unsure
+    assert listing.index("Quarry Lane") < listing.index("Dave")  # 0.4 confidence: unsure
     assert "[PERSON 1]" in page and "[PLACE 1]" in page and "[PHONE]" in page
     first_dave, road = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).all()[:2]
     post_form(facilitator, f"/review/{story.id}/redactions/{road.id}/reject")
@@ -144,7 +144,7 @@ def test_sign_off_releases_the_derived_text_and_never_the_names(world):
     assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 302
     researcher = _client(app, people["researcher"])
     page = researcher.get(f"/stories/{story.id}").get_data(as_text=True)
-    assert "Me and [PERSON 1] went down Hessle Road. Ring me on [PHONE], says [PERSON 1]." in page
+    assert "Me and [PERSON 1] went down Quarry Lane. Ring me on [PHONE], says [PERSON 1]." in page
     assert "Dave" not in page and "07700" not in page
 
 
@@ -172,7 +172,7 @@ def test_a_correction_after_sign_off_needs_a_new_sign_off_and_keeps_rejections(w
             db.select(Redaction).where(Redaction.text_version_id == story.current_text.id)
         )
     }
-    assert statuses["Hessle Road"] == "rejected"  # the reviewer's decision carried over
+    assert statuses["Quarry Lane"] == "rejected"  # the reviewer's decision carried over
     assert statuses["Dave"] == "proposed"
     assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 409
 
@@ -226,12 +226,12 @@ def test_an_unsure_candidate_is_hidden_in_preview_and_release_unless_rejected(wo
     story = _story(factories, people)
     facilitator = _client(app, people["facilitator"])
     page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
-    # Hessle Road (0.4) is unsure: marked in words, counted at the top, hidden in the preview.
+    # Quarry Lane (0.4) is unsure: marked in words, counted at the top, hidden in the preview.
     assert "<strong>1 unsure</strong> redaction" in page
-    item = page[page.index("Hessle Road</strong>") :][:600]
+    item = page[page.index("Quarry Lane</strong>") :][:600]
     assert '<span class="flag-unsure">Unsure</span>' in item and "hidden unless you show it" in item
     preview = page[page.index("What others will read") :]
-    assert "Hessle Road" not in preview and "[PLACE 1]" in preview
+    assert "Quarry Lane" not in preview and "[PLACE 1]" in preview
     # Signing off without a decision releases it hidden (recall first).
     post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
     post_form(facilitator, f"/review/{story.id}/approve")
