@@ -21,11 +21,11 @@ def detections(text: str, marks: list[tuple[str, str]]) -> list[Detection]:
 
 
 def test_the_same_person_gets_the_same_number() -> None:
-    text = "Gurpreet Sandhu came. Later gurpreet said Sandhu's car was fine, and Kenny agreed."
+    text = "Parminder Gill came. Later parminder said Gill's car was fine, and Kenny agreed."
     marks = [
-        ("PERSON", "Gurpreet Sandhu"),
-        ("PERSON", "gurpreet"),
-        ("PERSON", "Sandhu"),
+        ("PERSON", "Parminder Gill"),
+        ("PERSON", "parminder"),
+        ("PERSON", "Gill"),
         ("PERSON", "Kenny"),
     ]
     assert assign_placeholders(text, detections(text, marks)) == [

@@ -64,8 +64,8 @@ def test_init_prints_a_password_that_logs_in(runner, client, app_context):
 
 
 def test_sites_add(runner, app_context):
-    result = runner.invoke(args=["sites", "add", "Middlesbrough"])
+    result = runner.invoke(args=["sites", "add", "Kendal"])
     assert result.exit_code == 0, result.output
-    again = runner.invoke(args=["sites", "add", "Middlesbrough"])
+    again = runner.invoke(args=["sites", "add", "Kendal"])
     assert again.exit_code != 0
     assert "already a site" in again.output
