@@ -15,6 +15,8 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from storybank.accounts.forms import EmptyForm
+from storybank.anonymise import audio_review
+from storybank.anonymise import lists as identifier_lists
 from storybank.anonymise import services
 from storybank.anonymise.forms import LABEL_CHOICES
 from storybank.anonymise.forms import AddRedactionForm
@@ -24,6 +26,7 @@ from storybank.anonymise.forms import ListEntryForm
 from storybank.anonymise.forms import RelabelForm
 from storybank.core.errors import InvalidInput
 from storybank.core.forms import show_error_on_form
+from storybank.transcribe.timing import UNSURE_WORD_BELOW
 
 bp = Blueprint("anonymise", __name__)
 
@@ -55,7 +58,7 @@ def _review_page(
         form=EmptyForm(),
         labels=services.LABEL_NAMES,
         label_choices=LABEL_CHOICES,
-        unsure_word_below=services.UNSURE_WORD_BELOW,
+        unsure_word_below=UNSURE_WORD_BELOW,
     )
     return page, status
 
@@ -103,7 +106,7 @@ def hide_stretch(story_id: int) -> Page:
     """Hide a stretch of the recording given by its start and end times."""
     form = HideStretchForm()  # CSRF is checked for every POST (extensions.csrf)
     try:
-        services.hide_audio_stretch(
+        audio_review.hide_audio_stretch(
             current_user, story_id, form.start.data or "", form.end.data or ""
         )
     except InvalidInput as error:
@@ -119,7 +122,9 @@ def hide_words(story_id: int) -> Page:
     """Hide the stretch of the recording under chosen transcript words."""
     form = HideWordsForm()  # a word that is not a number reads as none chosen
     try:
-        services.hide_audio_words(current_user, story_id, form.from_word.data, form.to_word.data)
+        audio_review.hide_audio_words(
+            current_user, story_id, form.from_word.data, form.to_word.data
+        )
     except InvalidInput as error:
         show_error_on_form(form, error)
         return _review_page(story_id, words_form=form, status=400)
@@ -132,7 +137,7 @@ def hide_words(story_id: int) -> Page:
 def remove_hide(story_id: int, hide_id: int) -> Response:
     """Let a hidden stretch be heard again."""
     if EmptyForm().validate_on_submit():
-        services.remove_audio_hide(current_user, story_id, hide_id)
+        audio_review.remove_audio_hide(current_user, story_id, hide_id)
         flash("That stretch will be heard again. Sign off again when you are done.")
     return _back_to_review(story_id, "#hidden-stretches")
 
@@ -190,7 +195,7 @@ def lists() -> Page:
     form = ListEntryForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.add_entry(current_user, form.kind.data or "", form.value.data or "")
+            identifier_lists.add_entry(current_user, form.kind.data or "", form.value.data or "")
         except InvalidInput as error:
             show_error_on_form(form, error)
         else:
@@ -198,7 +203,7 @@ def lists() -> Page:
             return redirect(url_for("anonymise.lists"))
     return render_template(
         "anonymise/lists.html",
-        entries=services.list_entries(current_user),
+        entries=identifier_lists.list_entries(current_user),
         form=form,
         remove_form=EmptyForm(),
     )
@@ -209,6 +214,6 @@ def lists() -> Page:
 def remove(entry_id: int) -> Response:
     """Remove a list entry."""
     if EmptyForm().validate_on_submit():
-        services.remove_entry(current_user, entry_id)
+        identifier_lists.remove_entry(current_user, entry_id)
         flash("Removed.")
     return redirect(url_for("anonymise.lists"))

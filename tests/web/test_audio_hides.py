@@ -18,11 +18,11 @@ import pytest
 from storybank.anonymise.audio import PADDING_SECONDS
 from storybank.anonymise.audio import format_seconds
 from storybank.anonymise.audio import parse_seconds
+from storybank.anonymise.audio_review import hide_audio_stretch
 from storybank.anonymise.engine import Detection
 from storybank.anonymise.models import Anonymisation
 from storybank.anonymise.models import AudioHide
 from storybank.anonymise.models import Redaction
-from storybank.anonymise.services import hide_audio_stretch
 from storybank.core.audit import AuditEvent
 from storybank.extensions import db
 from storybank.stories.models import Story
