@@ -21,10 +21,12 @@ from storybank.stories.services import get_story
 
 
 def anonymisation_for(story: Story) -> Anonymisation | None:
+    """Return the story's anonymisation record (None before the stage first ran)."""
     return db.session.scalar(select(Anonymisation).where(Anonymisation.story_id == story.id))
 
 
 def redactions_of(story: Story, text: StoryText) -> list[Redaction]:
+    """Return the redactions of one text version, in text order."""
     return list(
         db.session.scalars(
             select(Redaction)
@@ -39,6 +41,7 @@ def editable_records(
     story_id: int,
     allowed: Callable[[Actor | None, Story], bool] = policy.can_review_redactions,
 ) -> tuple[Story, StoryText, Anonymisation]:
+    """Return the story, text and anonymisation a reviewer may change, or refuse."""
     story = get_story(actor, story_id)
     if not allowed(actor, story):
         raise NotAllowed("Redactions are reviewed while the story is in review.")
@@ -50,6 +53,7 @@ def editable_records(
 
 
 def undo_sign_off(anonymisation: Anonymisation) -> None:
+    """Forget a sign-off and its beeped copy: a change needs a new one."""
     anonymisation.signed_off_at = None
     anonymisation.signed_off_by_id = None
     anonymisation.audio_status = AudioRedactionStatus.NOT_APPLICABLE.value
