@@ -299,3 +299,9 @@ def test_in_speech_the_words_after_grew_up_in_are_a_place(anonymiser: Anonymiser
     text = "she lives in brown edge now with her nan"
     assert covered(anonymiser, text, "brown edge")
     assert untouched(anonymiser, "she lives in a flat now", "flat")
+
+
+def test_a_nickname_keeps_its_prefix(anonymiser: Anonymiser) -> None:
+    assert covered(anonymiser, "my mate big gaz rang me about the van", "big gaz")
+    assert covered(anonymiser, "i saw little dave at the shop", "little dave")
+    assert untouched(anonymiser, "we had a big dinner after", "big")

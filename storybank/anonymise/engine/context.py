@@ -133,6 +133,8 @@ def name_cue_before(context: Context, i: int) -> bool:
     if i == 0:
         return False
     previous = tokens[i - 1]
+    if previous.lower in cue("nickname_prefixes") and i >= 2:
+        return name_cue_before(context, i - 1)  # "my mate big ..."
     between = context.text[previous.end : tokens[i].start]
     if "\n" in between or re.search(r"[.!?;:()\"]", between):
         return False

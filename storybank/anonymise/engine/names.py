@@ -192,6 +192,9 @@ def find_names(context: Context) -> list[Candidate]:
                 start = before.start  # "siobhan gallagher": an unlisted first name
         if end + 1 < len(tokens) and tokens[end + 1].base in suffixes:
             continue  # a street, venue or body: the place and organisation layers take it
+        nicknamed = i > 0 and tokens[i - 1].lower in cue("nickname_prefixes")
+        if nicknamed and context.joined(tokens[i - 1], token) and start == token.start:
+            start = tokens[i - 1].start  # "big mick", "little dave": one nickname
         label = "PERSON"
         if confidence < conf.UNSURE_BELOW and context.prev(i) in cue("place_cues"):
             label = "LOCATION"
