@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from storybank.admin.views import bp as admin_bp
     from storybank.anonymise.views import bp as anonymise_bp
     from storybank.core.web import init_app as init_web
+    from storybank.privacy.views import bp as privacy_bp
     from storybank.stories.views import bp as stories_bp
     from storybank.stories.views import review_bp
     from storybank.tag.views import bp as themes_bp
@@ -79,4 +80,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(anonymise_bp)
     app.register_blueprint(themes_bp)
+    app.register_blueprint(privacy_bp)
     init_web(app)

@@ -7,6 +7,7 @@ from storybank.anonymise.models import IdentifierListEntry
 from storybank.anonymise.models import Redaction
 from storybank.core.audit import AuditEvent
 from storybank.pipeline.models import Job
+from storybank.privacy.models import StoryTombstone
 from storybank.stories.models import ConsentRecord
 from storybank.stories.models import Site
 from storybank.stories.models import Story
@@ -30,6 +31,7 @@ __all__ = [
     "StoryAudio",
     "StoryText",
     "StoryTheme",
+    "StoryTombstone",
     "ThemeDefinition",
     "User",
 ]

@@ -49,6 +49,9 @@ class AuditAction(enum.StrEnum):
     USER_REACTIVATED = "user_reactivated"
     USER_PASSWORD_RESET = "user_password_reset"  # noqa: S105 - an event name, not a secret
     SITE_CREATED = "site_created"
+    CONSENT_CHANGED = "consent_changed"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    STORY_ERASED = "story_erased"
 
 
 # Keys a details mapping may carry. Anything else is dropped, so that story text, notes or
@@ -68,6 +71,7 @@ ALLOWED_DETAIL_KEYS = frozenset(
         "redaction",
         "count",
         "theme",
+        "uses",
     }
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC
 from datetime import datetime
 
@@ -61,4 +62,30 @@ def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, so an erased story is not left in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def scrub_sqlite(engine: Engine, attempts: int = 20) -> bool:
+    """Make deleted content unreadable in a SQLite file: FTS optimise, then WAL checkpoint.
+
+    `secure_delete` zeroes freed space in the main file, but old page copies stay in the WAL
+    until a checkpoint, and FTS5 keeps index segments until an `optimize`. Returns whether the
+    WAL was emptied (another connection reading at the moment can hold it; it is retried).
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as connection:
+        tables = connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE '%USING fts5%'"
+        ).scalars()
+        for table in list(tables):
+            connection.exec_driver_sql(f'INSERT INTO "{table}"("{table}") VALUES(\'optimize\')')
+        connection.commit()
+        for _ in range(attempts):
+            busy, _log, _done = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            if not busy:
+                return True
+            time.sleep(0.05)
+    return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,6 +55,10 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool:
         """Return whether a file is stored under the key."""
+        ...
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every file whose key starts with the folder `prefix/`; return how many."""
         ...
 
 
@@ -119,6 +124,15 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def delete_prefix(self, prefix: str) -> int:
+        folder = self._path(prefix.rstrip("/"))
+        if not folder.is_dir():
+            return 0
+        # Half-written uploads (".upload-…") in the folder go too.
+        count = sum(1 for path in folder.rglob("*") if path.is_file())
+        shutil.rmtree(folder)
+        return count
+
 
 class S3Storage:
     """Files in an S3-compatible bucket (boto3 is the optional `s3` extra)."""
@@ -168,6 +182,17 @@ class S3Storage:
         except Exception:
             return False
         return True
+
+    def delete_prefix(self, prefix: str) -> int:
+        folder = self._key(prefix.rstrip("/")) + "/"
+        count = 0
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=folder):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys})
+                count += len(keys)
+        return count
 
 
 def storage_from_url(url: str) -> Storage:

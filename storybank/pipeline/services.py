@@ -13,10 +13,12 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from storybank.core.db import utcnow
+from storybank.core.erasure import sweep_erased_story
 from storybank.extensions import db
 from storybank.pipeline.models import Job
 from storybank.pipeline.models import JobStatus
 from storybank.pipeline.stages import STAGE_NAMES
+from storybank.pipeline.stages import JobCancelled
 from storybank.pipeline.stages import Stage
 from storybank.pipeline.stages import StageError
 from storybank.pipeline.stages import move_story
@@ -116,18 +118,31 @@ def _progress_reporter(job_id: int):
         if fraction - last["value"] < _PROGRESS_STEP and fraction < 1.0:
             return
         last["value"] = fraction
-        db.session.execute(
+        # End the handler's read transaction first, so the update sees an erasure since then.
+        db.session.commit()
+        result = db.session.execute(
             update(Job).where(Job.id == job_id).values(progress=fraction, heartbeat_at=utcnow())
         )
         db.session.commit()
+        if result.rowcount == 0:
+            raise JobCancelled
 
     return report_progress
 
 
-def _fail(job_id: int, reason: str) -> None:
+def _stop_erased(job_id: int, story_id: int, stage: str) -> None:
+    """The story was erased while its job ran: remove anything the job wrote."""
+    db.session.rollback()
+    sweep_erased_story(story_id)
+    log.info("job %s (%s) stopped: its story was erased", job_id, stage)
+
+
+def _fail(job_id: int, reason: str, story_id: int | None = None) -> None:
     db.session.rollback()
     job = db.session.get(Job, job_id)
     if job is None:
+        if story_id is not None:  # erased while it ran: it failed because its rows are gone
+            _stop_erased(job_id, story_id, "")
         return
     job.status = JobStatus.FAILED.value
     job.error = reason[:500]
@@ -153,9 +168,12 @@ def run_job(job_id: int) -> None:
         return
     try:
         stage.handler()(story_id, _progress_reporter(job_id))
+    except JobCancelled:
+        _stop_erased(job_id, story_id, stage.name)
+        return
     except StageError as error:
         log.warning("job %s (%s) failed: %s", job_id, stage.name, type(error).__name__)
-        _fail(job_id, str(error))
+        _fail(job_id, str(error), story_id)
         return
     except Exception as error:
         # Log the frames but not the message: messages can quote story text.
@@ -166,12 +184,15 @@ def run_job(job_id: int) -> None:
             f"The {stage.name} stage stopped with an unexpected error ({type(error).__name__}). "
             "Retry it; if it fails again, ask an admin to check the worker log for job "
             f"{job_id}.",
+            story_id,
         )
         return
     db.session.rollback()
     job = db.session.get(Job, job_id)
     story = db.session.get(Story, story_id)
-    assert job is not None
+    if job is None or story is None:
+        _stop_erased(job_id, story_id, stage.name)
+        return
     job.status = JobStatus.DONE.value
     job.progress = 1.0
     job.finished_at = utcnow()

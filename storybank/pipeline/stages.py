@@ -27,6 +27,10 @@ class StageError(Exception):
     """A stage failed for a reason a person can understand; the message is shown to them."""
 
 
+class JobCancelled(Exception):
+    """The job's row is gone (its story was erased): stop at once and keep nothing."""
+
+
 @dataclass(frozen=True)
 class Stage:
     """One step of the pipeline."""

@@ -1,0 +1,1 @@
+"""Consent changes, withdrawal and erasure."""

@@ -1,0 +1,44 @@
+"""Which tables erasure clears per story, and which are exempt and why (a test holds every
+table to one of the two, so that a table added later cannot be forgotten)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+
+from storybank.core.erasure import hook_tables
+from storybank.extensions import db
+
+EXEMPT_TABLES: dict[str, str] = {
+    "alembic_version": "the schema's revision id; no story data",
+    "users": "accounts of staff, not storytellers; no story text",
+    "auth_sessions": "login sessions: token hashes and times",
+    "audit_events": "ids, actions and times only; record_event refuses free text",
+    "sites": "names of probation sites, shared by every story",
+    "codebook_versions": "the codebook's versions: notes written by admins, not story text",
+    "theme_definitions": "theme definitions and examples written by admins, not story text",
+    "identifier_list_entries": "a site's own lists of names and places, not any one story's",
+    "tagger_models": "weights and counts, never text; a model trained on an erased story's "
+    "decisions is marked needs_retraining by the tag hook",
+    "story_tombstones": "the record that a story was erased: ids, dates and who, no personal data",
+}
+
+
+def per_story_tables() -> dict[str, str]:
+    """Return each table erased per story, with how: a foreign key to stories, or a hook."""
+    erased: dict[str, str] = {"stories": "the story's own row"}
+    for table in db.metadata.sorted_tables:
+        if _points_at(table, {"stories"}):
+            erased[table.name] = "rows with its story id are deleted"
+    for table in db.metadata.sorted_tables:  # children of those, by ON DELETE CASCADE
+        if table.name not in erased and _points_at(table, set(erased), cascade=True):
+            erased[table.name] = "deleted with its parent row (ON DELETE CASCADE)"
+    for table, hook in hook_tables().items():
+        erased.setdefault(table, f"cleared by the {hook} erasure hook")
+    return erased
+
+
+def _points_at(table: Table, targets: set[str], cascade: bool = False) -> bool:
+    return any(
+        key.column.table.name in targets and (not cascade or key.ondelete == "CASCADE")
+        for key in table.foreign_keys
+    )
