@@ -69,13 +69,13 @@ def test_the_consent_page_says_what_will_happen_and_saves_a_narrower_consent(fac
 
 def test_withdrawal_needs_the_confirmation_tick(factories, login_as):
     reporter = factories.user("reporter")
-    story = factories.story(reporter, text=TEXT)
+    story_id = factories.story(reporter, text=TEXT).id
     client = login_as(reporter)
-    response = post_form(client, f"/stories/{story.id}/withdraw", {})
+    response = post_form(client, f"/stories/{story_id}/withdraw", {})
     assert response.status_code == 400
     assert "Tick the box" in response.get_data(as_text=True)
-    assert client.get(f"/stories/{story.id}").status_code == 200
+    assert client.get(f"/stories/{story_id}").status_code == 200
 
-    response = post_form(client, f"/stories/{story.id}/withdraw", {"confirm": "y"})
+    response = post_form(client, f"/stories/{story_id}/withdraw", {"confirm": "y"})
     assert response.status_code == 302
-    assert client.get(f"/stories/{story.id}").status_code == 404
+    assert client.get(f"/stories/{story_id}").status_code == 404
