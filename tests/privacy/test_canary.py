@@ -91,7 +91,9 @@ def _rows_holding(marker: str) -> list[str]:
     """On PostgreSQL: every table whose rows, read as text, hold the marker."""
     found = []
     for table in inspect(db.engine).get_table_names():
-        query = text(f'SELECT count(*) FROM "{table}" AS t WHERE CAST(t AS TEXT) LIKE :needle')
+        # The table names come from the database's own catalogue.
+        sql = f'SELECT count(*) FROM "{table}" AS t WHERE CAST(t AS TEXT) LIKE :needle'  # noqa: S608
+        query = text(sql)
         if db.session.execute(query, {"needle": f"%{marker}%"}).scalar():
             found.append(table)
     return found
