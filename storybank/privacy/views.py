@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from storybank.core.errors import InvalidInput
 from storybank.core.forms import show_error_on_form
 from storybank.core.web import HOME_BY_ROLE
+from storybank.privacy import policy
 from storybank.privacy import services
 from storybank.privacy.forms import ConsentForm
 from storybank.privacy.forms import WithdrawForm
@@ -21,6 +22,16 @@ from storybank.privacy.forms import WithdrawForm
 bp = Blueprint("privacy", __name__, url_prefix="/stories")
 
 Page = Response | str | tuple[str, int]
+
+
+@bp.app_context_processor
+def consent_helpers() -> dict[str, object]:
+    """Let the story page offer the consent page to those who may use it."""
+
+    def can_change_consent(story) -> bool:
+        return policy.can_change_consent(current_user, story)
+
+    return {"can_change_consent": can_change_consent}
 
 
 def _page(story, form: ConsentForm, withdraw: WithdrawForm, status: int = 200) -> tuple[str, int]:

@@ -79,3 +79,15 @@ def test_withdrawal_needs_the_confirmation_tick(factories, login_as):
     response = post_form(client, f"/stories/{story_id}/withdraw", {"confirm": "y"})
     assert response.status_code == 302
     assert client.get(f"/stories/{story_id}").status_code == 404
+
+
+def test_the_story_page_links_to_consent_for_its_reporter_only(factories, login_as, app):
+    reporter, facilitator = factories.user("reporter"), factories.user("facilitator")
+    story = factories.story(reporter, status="in_review", text=TEXT)
+    page = login_as(reporter).get(f"/stories/{story.id}").get_data(as_text=True)
+    assert f"/stories/{story.id}/consent" in page
+    other = app.test_client()
+    post_form(other, "/login", {"email": facilitator.email, "password": factories.PASSWORD})
+    assert f"/stories/{story.id}/consent" not in other.get(f"/stories/{story.id}").get_data(
+        as_text=True
+    )
