@@ -19,12 +19,12 @@ from storybank.accounts.forms import EmptyForm
 from storybank.accounts.forms import NewUserForm
 from storybank.accounts.forms import PasswordResetForm
 from storybank.accounts.forms import RoleForm
+from storybank.admin import services as admin
 from storybank.core import audit
-from storybank.core.authz import Role
-from storybank.core.authz import require_role
 from storybank.core.errors import InvalidInput
 from storybank.core.forms import show_error_on_form
 from storybank.stories import services as stories
+from storybank.stories.queries import StoryFilters
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -100,7 +100,7 @@ def user(user_id: int) -> Page:
 @login_required
 def sites() -> Page:
     """List and add sites."""
-    require_role(current_user, Role.ADMIN)
+    sites = admin.list_all_sites(current_user)
     form = SiteForm()
     if form.validate_on_submit():
         try:
@@ -110,15 +110,31 @@ def sites() -> Page:
         else:
             flash("Site added.")
             return redirect(url_for("admin.sites"))
-    return render_template(
-        "admin/sites.html", sites=stories.list_sites(include_retired=True), form=form
-    )
+    return render_template("admin/sites.html", sites=sites, form=form)
 
 
 @bp.route("/audit")
 @login_required
 def audit_log() -> str:
     """The newest audit events."""
-    require_role(current_user, Role.ADMIN)
-    events = audit.list_events(limit=500, action=request.args.get("action") or None)
+    events = admin.list_audit_events(current_user, request.args.get("action"))
     return render_template("admin/audit.html", events=events, actions=list(audit.AuditAction))
+
+
+def _number(value: str | None) -> int | None:
+    """A query-string number, or None when it is missing or not a number."""
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+@bp.route("/stories")
+@login_required
+def stories_list() -> str:
+    """Every story, filtered by status, site, reporter and consent, a page at a time."""
+    filters = StoryFilters(
+        status=request.args.get("status", ""),
+        site_id=_number(request.args.get("site")),
+        reporter_id=_number(request.args.get("reporter")),
+        consent=request.args.get("consent", ""),
+    )
+    screen = admin.list_all_stories(current_user, filters, _number(request.args.get("page")) or 1)
+    return render_template("admin/stories.html", screen=screen)

@@ -17,7 +17,7 @@ from storybank.core.errors import NotAllowed
 from storybank.extensions import db
 from storybank.stories.models import Story
 from storybank.stories.models import StoryText
-from storybank.stories.services import get_story
+from storybank.stories.queries import get_story
 
 
 def anonymisation_for(story: Story) -> Anonymisation | None:

@@ -52,7 +52,7 @@ from storybank.pipeline.stages import ProgressCallback
 from storybank.pipeline.stages import StageError
 from storybank.stories.models import Story
 from storybank.stories.models import StoryText
-from storybank.stories.services import get_story
+from storybank.stories.queries import get_story
 from storybank.transcribe.timing import words_from_timings
 
 _anonymiser_lock = threading.Lock()
@@ -539,17 +539,22 @@ def redacted_audio_key(actor: User, story_id: int) -> str:
     return anonymisation.redacted_audio_key
 
 
-def anonymised_passages(story: Story, spans: list[tuple[int, int]]) -> list[str] | None:
+def anonymised_passages(
+    story: Story, spans: list[tuple[int, int]], draft: bool = False
+) -> list[str] | None:
     """Return passages of the signed-off text with its placeholders, or None if not signed off.
 
     Placeholders are numbered across the whole story, so [PERSON 1] is the same person in
-    every passage.
+    every passage. A `draft` (for reviewers before sign-off) hides every redaction not yet
+    rejected, so a proposed name is hidden too.
     """
-    if not is_signed_off(story):
-        return None
     text = story.current_text
-    assert text is not None
-    accepted = [r for r in redactions_of(story, text) if r.status == RedactionStatus.ACCEPTED.value]
+    if text is None or not (draft or is_signed_off(story)):
+        return None
+    hidden = {RedactionStatus.ACCEPTED.value}
+    if draft:
+        hidden.add(RedactionStatus.PROPOSED.value)
+    accepted = [r for r in redactions_of(story, text) if r.status in hidden]
     replacements = _replacements(text.body, accepted)
     passages = []
     for start, end in spans:

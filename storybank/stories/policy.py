@@ -83,3 +83,8 @@ def can_correct_text(actor: Actor | None, story: Story) -> bool:
     if story.status == StoryStatus.IN_REVIEW.value:
         return _is_own(actor, story) or has_role(actor, Role.FACILITATOR, Role.ADMIN)
     return story.status == StoryStatus.RETURNED.value and _is_own(actor, story)
+
+
+def can_list_all_stories(actor: Actor | None) -> bool:
+    """Admins see a list of every story, whatever its status or consent."""
+    return has_role(actor, Role.ADMIN)

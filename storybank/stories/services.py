@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
+from dataclasses import fields
 from datetime import date
+from datetime import timedelta
 from typing import BinaryIO
 
 from flask import current_app
@@ -13,7 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from storybank.accounts.models import User
+from storybank.anonymise.services import can_play_redacted_audio
+from storybank.anonymise.services import is_signed_off
+from storybank.anonymise.services import released_text_of
+from storybank.check.status import require_storyteller_check
 from storybank.core.audit import AuditAction
+from storybank.core.audit import AuditEvent
 from storybank.core.audit import record_event
 from storybank.core.authz import Role
 from storybank.core.authz import require_role
@@ -30,6 +37,8 @@ from storybank.core.storage import StorageTooLarge
 from storybank.extensions import db
 from storybank.ingest.audio import AudioRejected
 from storybank.ingest.audio import probe_audio
+from storybank.pipeline.models import Job
+from storybank.pipeline.services import jobs_for_story
 from storybank.pipeline.services import rerun_after_text_change
 from storybank.pipeline.services import retry_failed_stage
 from storybank.pipeline.services import start_pipeline
@@ -43,6 +52,13 @@ from storybank.stories.models import StoryStatus
 from storybank.stories.models import StoryText
 from storybank.stories.models import StoryType
 from storybank.stories.models import Voice
+from storybank.stories.queries import StoryFilters
+from storybank.stories.queries import StoryPage
+from storybank.stories.queries import get_story
+from storybank.stories.queries import query_stories
+from storybank.tag import policy as theme_policy
+from storybank.tag.services import ThemeView
+from storybank.tag.services import story_themes
 from storybank.transcribe.timing import TimedLine
 from storybank.transcribe.timing import carry_timings
 from storybank.transcribe.timing import timed_lines
@@ -302,14 +318,6 @@ def _consent_record(consent: ConsentAnswers, recorded_by: User) -> ConsentRecord
     )
 
 
-def get_story(actor: User | None, story_id: int) -> Story:
-    """Return a story the user may see; any other answers NotFound, never a hint."""
-    story = db.session.get(Story, story_id)
-    if story is None or not policy.can_see_story(actor, story):
-        raise NotFound
-    return story
-
-
 def read_original_text(actor: User, story_id: int, remote_addr: str | None = None) -> StoryText:
     """Return the unredacted text, writing the view to the audit log."""
     story = get_story(actor, story_id)
@@ -371,12 +379,11 @@ def _reviewable_story(actor: User, story_id: int) -> Story:
 
 
 def approve_story(actor: User, story_id: int) -> Story:
-    """Approve a story in review; its anonymisation must be signed off first."""
-    from storybank.anonymise.services import is_signed_off  # here: anonymise imports this module
-
+    """Approve a story in review: signed-off redactions, and the storyteller's check if required."""
     story = _reviewable_story(actor, story_id)
     if not is_signed_off(story):
         raise Conflict("Review and sign off the redactions before approving the story.")
+    require_storyteller_check(story)
     move_story(story, StoryStatus.APPROVED)
     story.approved_at = utcnow()
     story.approved_by_id = actor.id
@@ -481,18 +488,6 @@ def create_site(actor: User | None, name: str) -> Site:
     return site
 
 
-def released_text(actor: User | None, story: Story) -> str | None:
-    """Return the anonymised, signed-off text that this user may read, or None.
-
-    Until a story's redactions are signed off there is no released text, so people who may
-    not see the original see no text at all: fail closed.
-    """
-    from storybank.anonymise.services import released_text_of
-
-    get_story(actor, story.id)
-    return released_text_of(story)
-
-
 def read_transcript(
     actor: User, story_id: int, remote_addr: str | None = None
 ) -> tuple[Story, StoryText, list[TimedLine]]:
@@ -555,15 +550,14 @@ class AudioFile:
 
 
 def open_original_audio(
-    actor: User,
-    story_id: int,
-    variant: str = "original",
-    remote_addr: str | None = None,
-    audit: bool = True,
+    actor: User, story_id: int, variant: str = "original", remote_addr: str | None = None
 ) -> AudioFile:
-    """Return the unredacted recording (or its canonical WAV) for those who may hear it.
+    """Return the unredacted recording (or its canonical WAV) for those who may hear it (audited).
 
-    Players fetch a recording in many ranges; the view audits the first request of a play.
+    A player fetches a recording in many requests (whole, or in ranges from anywhere), so a
+    request's headers cannot say where a play starts. The audit is decided here instead: every
+    fetch is covered by a view_original event of this user, story and recording written within
+    the last AUDIO_PLAY_WINDOW, or it writes one. However it is fetched, no byte leaves unaudited.
     """
     story = get_story(actor, story_id)
     if not policy.can_see_original(actor, story) or story.audio is None:
@@ -575,28 +569,108 @@ def open_original_audio(
         key, mimetype = audio.canonical_key, "audio/wav"
     else:
         key, mimetype = audio.original_key, AUDIO_MIMETYPES.get(audio.container, "audio/mpeg")
-    if audit:
+    what = f"audio-{variant}"
+    if not _play_is_audited(actor, story, what):
         record_event(
             AuditAction.VIEW_ORIGINAL,
             actor_id=actor.id,
             target_type="story",
             target_id=story.id,
             remote_addr=remote_addr,
-            what=f"audio-{variant}",
+            what=what,
         )
         db.session.commit()
     return AudioFile(key=key, mimetype=mimetype)
 
 
-def is_story_signed_off(story: Story) -> bool:
-    """Whether the story's newest text has signed-off redactions."""
-    from storybank.anonymise.services import is_signed_off
-
-    return is_signed_off(story)
+AUDIO_PLAY_WINDOW = timedelta(minutes=10)
 
 
-def can_play_redacted_audio(actor: User, story: Story) -> bool:
-    """Whether this user may hear the story's redacted recording."""
-    from storybank.anonymise.services import can_play_redacted_audio as allowed
+def _play_is_audited(actor: User, story: Story, what: str) -> bool:
+    """Whether this user's fetch of this recording falls in a play already in the audit log."""
+    since = utcnow() - AUDIO_PLAY_WINDOW
+    recent = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == AuditAction.VIEW_ORIGINAL.value,
+            AuditEvent.actor_id == actor.id,
+            AuditEvent.target_type == "story",
+            AuditEvent.target_id == story.id,
+            AuditEvent.at >= since,
+        )
+    )
+    return any((event.details or {}).get("what") == what for event in recent)
 
-    return allowed(actor, story)
+
+class _Screen:
+    """A page's data as template variables."""
+
+    def context(self) -> dict[str, object]:
+        """The screen as template variables."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class StoryScreen(_Screen):
+    """Everything the story page shows one user, decided here rather than in the view."""
+
+    story: Story
+    jobs: list[Job]
+    can_see_original: bool
+    can_retry: bool
+    can_resubmit: bool
+    can_review: bool
+    released_text: str | None
+    redacted_audio: bool
+    themes: list[ThemeView]
+    can_decide_themes: bool
+
+
+def show_story(actor: User, story_id: int) -> StoryScreen:
+    """Return what the story page shows this user. Text shown here is anonymised only."""
+    story = get_story(actor, story_id)
+    themes = story_themes(actor, story.id)
+    return StoryScreen(
+        story=story,
+        jobs=jobs_for_story(story.id),
+        can_see_original=policy.can_see_original(actor, story),
+        can_retry=policy.can_retry(actor, story),
+        can_resubmit=policy.can_resubmit(actor, story),
+        can_review=policy.can_review(actor, story),
+        released_text=released_text_of(story),
+        redacted_audio=can_play_redacted_audio(actor, story),
+        themes=themes,
+        can_decide_themes=theme_policy.can_decide_themes(actor, story),
+    )
+
+
+@dataclass(frozen=True)
+class ReviewScreen(_Screen):
+    """What a reviewer reads: the original (its view audited), sign-off and themes."""
+
+    story: Story
+    text: StoryText
+    signed_off: bool
+    themes: list[ThemeView]
+    can_decide_themes: bool
+
+
+def open_review(actor: User, story_id: int, remote_addr: str | None = None) -> ReviewScreen:
+    """Open a story in review for a reviewer; NotAllowed when it is not waiting for review."""
+    story = _reviewable_story(actor, story_id)
+    text = read_original_text(actor, story.id, remote_addr)
+    return ReviewScreen(
+        story=story,
+        text=text,
+        signed_off=is_signed_off(story),
+        themes=story_themes(actor, story.id),
+        can_decide_themes=theme_policy.can_decide_themes(actor, story),
+    )
+
+
+def list_all_stories(
+    actor: User, filters: StoryFilters, page: int = 1, per_page: int = 50
+) -> StoryPage:
+    """Return one page of every story for an admin, narrowed by status, site, reporter, consent."""
+    if not policy.can_list_all_stories(actor):
+        raise NotAllowed
+    return query_stories(filters, page, per_page)

@@ -20,6 +20,7 @@ from wtforms import SelectChoice
 
 from storybank.accounts.forms import EmptyForm
 from storybank.core.errors import InvalidInput
+from storybank.core.errors import NotAllowed
 from storybank.core.forms import show_error_on_form
 from storybank.pipeline.services import jobs_for_stories
 from storybank.pipeline.services import jobs_for_story
@@ -29,7 +30,6 @@ from storybank.stories.forms import CorrectionForm
 from storybank.stories.forms import NewStoryForm
 from storybank.stories.forms import ResubmitForm
 from storybank.stories.forms import ReturnForm
-from storybank.tag import policy as theme_policy
 from storybank.tag import services as theme_services
 from storybank.transcribe.timing import UNSURE_WORD_BELOW
 
@@ -41,8 +41,10 @@ Page = Response | str | tuple[str, int]
 
 @bp.route("/")
 @login_required
-def mine() -> str:
-    """The reporter's own stories and their progress."""
+def mine() -> Page:
+    """The reporter's own stories and their progress; an admin goes to the list of all."""
+    if policy.can_list_all_stories(current_user):
+        return redirect(url_for("admin.stories_list"))
     stories = services.list_my_stories(current_user)
     jobs = jobs_for_stories([story.id for story in stories])
     return render_template("stories/mine.html", stories=stories, jobs=jobs)
@@ -76,23 +78,9 @@ def new() -> Page:
 @login_required
 def detail(story_id: int) -> str:
     """One story: its details, consent, and the progress of each stage."""
-    story = services.get_story(current_user, story_id)
+    screen = services.show_story(current_user, story_id)
     return render_template(
-        "stories/detail.html",
-        story=story,
-        jobs=jobs_for_story(story.id),
-        can_see_original=policy.can_see_original(current_user, story),
-        can_retry=policy.can_retry(current_user, story),
-        can_resubmit=policy.can_resubmit(current_user, story),
-        can_review=policy.can_review(current_user, story),
-        released_text=services.released_text(current_user, story),
-        redacted_audio=services.can_play_redacted_audio(current_user, story),
-        form=EmptyForm(),
-        themes=theme_services.story_themes(
-            current_user, story.id, original=policy.can_see_original(current_user, story)
-        ),
-        can_decide_themes=theme_policy.can_decide_themes(current_user, story),
-        themes_form=EmptyForm(),
+        "stories/detail.html", **screen.context(), form=EmptyForm(), themes_form=EmptyForm()
     )
 
 
@@ -152,12 +140,8 @@ def transcript(story_id: int) -> Page:
 @bp.route("/<int:story_id>/audio/<any(original, canonical):variant>")
 @login_required
 def audio(story_id: int, variant: str) -> Response:
-    """Stream the recording with range support; the first request of a play is audited."""
-    range_header = request.headers.get("Range", "")
-    first_request = not range_header or range_header.replace(" ", "") in {"bytes=0-", ""}
-    found = services.open_original_audio(
-        current_user, story_id, variant, request.remote_addr, audit=first_request
-    )
+    """Stream the recording with range support; the service audits each play, Range or not."""
+    found = services.open_original_audio(current_user, story_id, variant, request.remote_addr)
     storage = current_app.extensions["storybank_storage"]
     source = storage.direct_path(found.key) or storage.open(found.key)
     response = send_file(source, mimetype=found.mimetype, conditional=True, max_age=0)
@@ -213,19 +197,15 @@ def queue() -> str:
 @login_required
 def review(story_id: int) -> Page:
     """Read a story in review (audited) and approve it or send it back."""
-    story = services.get_story(current_user, story_id)
-    if not policy.can_review(current_user, story):
+    try:
+        screen = services.open_review(current_user, story_id, request.remote_addr)
+    except NotAllowed:
         return redirect(url_for("stories.detail", story_id=story_id))
-    text = services.read_original_text(current_user, story_id, request.remote_addr)
     return render_template(
         "review/review.html",
-        story=story,
-        text=text,
+        **screen.context(),
         approve_form=EmptyForm(),
         return_form=ReturnForm(),
-        signed_off=services.is_story_signed_off(story),
-        themes=theme_services.story_themes(current_user, story.id, original=True),
-        can_decide_themes=theme_policy.can_decide_themes(current_user, story),
         themes_form=EmptyForm(),
     )
 

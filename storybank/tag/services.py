@@ -13,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from storybank.accounts.models import User
+from storybank.anonymise.services import anonymised_passages
+from storybank.anonymise.services import is_signed_off
 from storybank.core.audit import AuditAction
 from storybank.core.audit import record_event
 from storybank.core.db import utcnow
@@ -22,8 +24,9 @@ from storybank.core.errors import NotFound
 from storybank.extensions import db
 from storybank.pipeline.stages import ProgressCallback
 from storybank.pipeline.stages import StageError
+from storybank.stories import policy as story_policy
 from storybank.stories.models import Story
-from storybank.stories.services import get_story
+from storybank.stories.queries import get_story
 from storybank.tag import policy
 from storybank.tag.embedding import EmbeddingError
 from storybank.tag.engine import Codebook
@@ -188,30 +191,26 @@ def _definitions(row: CodebookVersion) -> dict[str, ThemeDefinition]:
     return {t.key: t for t in row.themes if not t.retired}
 
 
-def story_themes(actor: User, story_id: int, original: bool) -> list[ThemeView]:
+def story_themes(actor: User, story_id: int) -> list[ThemeView]:
     """Return each theme of the codebook for the story, with its evidence.
 
-    Reviewers (`original`) read evidence from the original text; everyone else reads the
-    signed-off anonymised passages, or none.
+    Evidence is always quoted from the anonymised text, never the original, so showing it
+    needs no audit: the signed-off text for everyone, or, before sign-off, the draft (every
+    redaction not yet rejected hidden) for those who may see the original anyway.
     """
-    from storybank.anonymise.services import anonymised_passages
-
     story = get_story(actor, story_id)
+    draft = not is_signed_off(story) and story_policy.can_see_original(actor, story)
     rows = {
         t.theme_key: t
         for t in db.session.scalars(select(StoryTheme).where(StoryTheme.story_id == story.id))
     }
     views = []
-    body = story.current_text.body if story.current_text else ""
     for key, definition in _definitions(current_codebook()).items():
         row = rows.get(key)
         spans = [(e["start"], e["end"]) for e in (row.evidence if row else [])]
         if row is not None and story.current_text and row.text_version_id != story.current_text.id:
             spans = []
-        if original:
-            evidence = [body[start:end] for start, end in spans]
-        else:
-            evidence = anonymised_passages(story, spans) or []
+        evidence = anonymised_passages(story, spans, draft=draft) or []
         views.append(ThemeView(key, definition.name, definition.definition, row, evidence))
     return views
 

@@ -15,6 +15,7 @@ from flask_login import login_required
 from storybank.accounts.forms import EmptyForm
 from storybank.core.errors import InvalidInput
 from storybank.core.forms import show_error_on_form
+from storybank.core.redirects import local_path
 from storybank.tag import services
 from storybank.tag.export import codebook_csv
 from storybank.tag.export import codebook_qdc
@@ -32,7 +33,8 @@ def decide(story_id: int, key: str, decision: str) -> Response:
     if EmptyForm().validate_on_submit():
         services.decide_theme(current_user, story_id, key, decision == "confirm")
         flash("Theme confirmed." if decision == "confirm" else "Theme rejected.")
-    return redirect(request.form.get("next") or url_for("stories.detail", story_id=story_id))
+    fallback = url_for("stories.detail", story_id=story_id)
+    return redirect(local_path(request.form.get("next"), fallback))
 
 
 @bp.route("/admin/codebook", methods=["GET", "POST"])
