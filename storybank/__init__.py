@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from storybank.accounts.views import bp as auth_bp
     from storybank.admin.views import bp as admin_bp
     from storybank.anonymise.views import bp as anonymise_bp
+    from storybank.check.views import bp as check_bp
     from storybank.core.web import init_app as init_web
     from storybank.privacy.views import bp as privacy_bp
     from storybank.stories.views import bp as stories_bp
@@ -79,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(anonymise_bp)
+    app.register_blueprint(check_bp)
     app.register_blueprint(themes_bp)
     app.register_blueprint(privacy_bp)
     init_web(app)

@@ -27,6 +27,8 @@ _STR_SETTINGS = {
     "MEDIA_URL": "",
     "SECRET_KEY": "",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Whether approval waits for the storyteller's check of the anonymised story.
+    "STORYTELLER_CHECK": "required",
 }
 
 
@@ -79,6 +81,16 @@ def load_secret_key(instance_path: Path, configured: str, production: bool) -> s
     return key
 
 
+def _storyteller_check(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"required", "optional"}:
+        raise ConfigurationError(
+            f"STORYBANK_STORYTELLER_CHECK is {raw!r}. Set it to 'required' (approval waits for "
+            "the storyteller to agree to the anonymised story) or 'optional'."
+        )
+    return value
+
+
 def build_config(instance_path: Path, root_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping from defaults and the environment."""
     settings = read_environment()
@@ -104,6 +116,7 @@ def build_config(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "WORKER_THREADS": settings["WORKER_THREADS"],
         "JOB_LEASE_SECONDS": settings["JOB_LEASE_SECONDS"],
         "JOB_MAX_ATTEMPTS": settings["JOB_MAX_ATTEMPTS"],
+        "STORYTELLER_CHECK": _storyteller_check(settings["STORYTELLER_CHECK"]),
         "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URI"],
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -5,6 +5,7 @@ from storybank.accounts.models import User
 from storybank.anonymise.models import Anonymisation
 from storybank.anonymise.models import IdentifierListEntry
 from storybank.anonymise.models import Redaction
+from storybank.check.models import StorytellerCheck
 from storybank.core.audit import AuditEvent
 from storybank.pipeline.models import Job
 from storybank.privacy.models import StoryTombstone
@@ -32,6 +33,7 @@ __all__ = [
     "StoryText",
     "StoryTheme",
     "StoryTombstone",
+    "StorytellerCheck",
     "ThemeDefinition",
     "User",
 ]

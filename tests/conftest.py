@@ -44,6 +44,9 @@ def base_test_config(tmp_root: Path) -> dict[str, object]:
         "MEDIA_URL": f"file://{tmp_root / 'media'}",
         "FAST_PASSWORD_HASHING": True,
         "RATELIMIT_ENABLED": False,
+        # Tests about other things approve without the storyteller's check; the default
+        # (required) is tested in tests/web/test_storyteller_check.py.
+        "STORYTELLER_CHECK": "optional",
     }
 
 

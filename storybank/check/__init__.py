@@ -1,0 +1,1 @@
+"""The storyteller's check: the reporter shows the storyteller what others will read."""
