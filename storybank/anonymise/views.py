@@ -172,7 +172,7 @@ def sign_off(story_id: int) -> Response:
         anonymisation = services.sign_off(current_user, story_id)
         if anonymisation.audio_problem:
             flash(anonymisation.audio_problem)
-        flash("Redactions signed off. You can approve the story now.")
+        flash("Redactions signed off. See below whether the storyteller still has to check it.")
     return redirect(url_for("review.review", story_id=story_id))
 
 

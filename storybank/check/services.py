@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -27,11 +26,9 @@ from storybank.core.errors import NotFound
 from storybank.extensions import db
 from storybank.stories.models import Story
 from storybank.stories.queries import get_story
+from storybank.stories.services import AUDIO_PLAY_WINDOW
 
 NOTE_LIMIT = 2000
-# A player fetches a recording in many ranges: one event covers every fetch in this window,
-# so each play is audited however it is fetched, and no fetch goes unaudited.
-PLAY_WINDOW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -155,7 +152,11 @@ def ask_storyteller_changes(actor: User, story_id: int, shown: str, note: str) -
 
 
 def open_storyteller_check_audio(actor: User, story_id: int, remote_addr: str | None = None) -> str:
-    """Return the beeped copy's storage key for the reporter's check; audited once per play."""
+    """Return the beeped copy's storage key for the reporter's check, audited once per play.
+
+    As for originals, one event covers every fetch by this user in AUDIO_PLAY_WINDOW, so no
+    fetch goes unaudited, however the player asks for it.
+    """
     story = get_story(actor, story_id)
     if not policy.can_hear_storyteller_check_audio(actor, story):
         raise NotFound
@@ -170,7 +171,7 @@ def open_storyteller_check_audio(actor: User, story_id: int, remote_addr: str | 
             AuditEvent.actor_id == actor.id,
             AuditEvent.target_type == "story",
             AuditEvent.target_id == story.id,
-            AuditEvent.at >= utcnow() - PLAY_WINDOW,
+            AuditEvent.at >= utcnow() - AUDIO_PLAY_WINDOW,
         )
         .limit(1)
     )
