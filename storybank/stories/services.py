@@ -38,6 +38,7 @@ from storybank.extensions import db
 from storybank.ingest.audio import AudioRejected
 from storybank.ingest.audio import probe_audio
 from storybank.pipeline.models import Job
+from storybank.pipeline.services import jobs_for_stories
 from storybank.pipeline.services import jobs_for_story
 from storybank.pipeline.services import rerun_after_text_change
 from storybank.pipeline.services import retry_failed_stage
@@ -59,6 +60,7 @@ from storybank.stories.queries import query_stories
 from storybank.tag import policy as theme_policy
 from storybank.tag.services import ThemeView
 from storybank.tag.services import story_themes
+from storybank.tag.services import tags_for_stories
 from storybank.transcribe.timing import TimedLine
 from storybank.transcribe.timing import carry_timings
 from storybank.transcribe.timing import timed_lines
@@ -338,6 +340,40 @@ def read_original_text(actor: User, story_id: int, remote_addr: str | None = Non
     return text
 
 
+@dataclass(frozen=True)
+class StoryList:
+    """Stories for a list page, with each one's jobs and confirmed themes where shown."""
+
+    stories: list[Story]
+    jobs: dict[int, list[Job]]
+    tags: dict[int, list[str]]
+
+
+def show_my_stories(actor: User) -> StoryList:
+    """Return the reporter's own stories with the progress of each."""
+    stories = list_my_stories(actor)
+    return StoryList(stories, jobs_for_stories([s.id for s in stories]), {})
+
+
+def show_library(actor: User) -> StoryList:
+    """Return the approved stories this user may see, with their confirmed themes."""
+    stories = list_approved_stories(actor)
+    return StoryList(stories, {}, tags_for_stories([s.id for s in stories]))
+
+
+def show_progress(actor: User, story_id: int) -> tuple[Story, list[Job]]:
+    """Return a story this user may see and its stage jobs (for the page to poll)."""
+    story = get_story(actor, story_id)
+    return story, jobs_for_story(story.id)
+
+
+def list_sites_for_new_story(actor: User) -> list[Site]:
+    """Return the sites a reporter may choose for a new story; NotAllowed for anyone else."""
+    if not policy.can_create_story(actor):
+        raise NotAllowed("Only reporters submit stories.")
+    return list_sites()
+
+
 def list_my_stories(actor: User) -> list[Story]:
     """Return the reporter's own stories, newest first."""
     require_role(actor, Role.REPORTER)
@@ -488,12 +524,22 @@ def create_site(actor: User | None, name: str) -> Site:
     return site
 
 
-def read_transcript(
-    actor: User, story_id: int, remote_addr: str | None = None
-) -> tuple[Story, StoryText, list[TimedLine]]:
+@dataclass(frozen=True)
+class TranscriptScreen:
+    """The original transcript in timed lines, and whether this user may correct it."""
+
+    story: Story
+    text: StoryText
+    lines: list[TimedLine]
+    can_correct: bool
+
+
+def read_transcript(actor: User, story_id: int, remote_addr: str | None = None) -> TranscriptScreen:
     """Return the original transcript laid out in timed lines (an audited view of the original)."""
     text = read_original_text(actor, story_id, remote_addr)
-    return text.story, text, timed_lines(text.body, text.timings)
+    story = text.story
+    lines = timed_lines(text.body, text.timings)
+    return TranscriptScreen(story, text, lines, policy.can_correct_text(actor, story))
 
 
 def correct_story_text(actor: User, story_id: int, new_text: str) -> StoryText:

@@ -22,15 +22,12 @@ from storybank.accounts.forms import EmptyForm
 from storybank.core.errors import InvalidInput
 from storybank.core.errors import NotAllowed
 from storybank.core.forms import show_error_on_form
-from storybank.pipeline.services import jobs_for_stories
-from storybank.pipeline.services import jobs_for_story
 from storybank.stories import policy
 from storybank.stories import services
 from storybank.stories.forms import CorrectionForm
 from storybank.stories.forms import NewStoryForm
 from storybank.stories.forms import ResubmitForm
 from storybank.stories.forms import ReturnForm
-from storybank.tag import services as theme_services
 from storybank.transcribe.timing import UNSURE_WORD_BELOW
 
 bp = Blueprint("stories", __name__, url_prefix="/stories")
@@ -45,21 +42,17 @@ def mine() -> Page:
     """The reporter's own stories and their progress; an admin goes to the list of all."""
     if policy.can_list_all_stories(current_user):
         return redirect(url_for("admin.stories_list"))
-    stories = services.list_my_stories(current_user)
-    jobs = jobs_for_stories([story.id for story in stories])
-    return render_template("stories/mine.html", stories=stories, jobs=jobs)
+    found = services.show_my_stories(current_user)
+    return render_template("stories/mine.html", stories=found.stories, jobs=found.jobs)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> Page:
     """The new-story form."""
-    if not policy.can_create_story(current_user):
-        return render_template(
-            "errors/error.html", title="Not allowed", message="Only reporters submit stories."
-        ), 403
+    sites = services.list_sites_for_new_story(current_user)
     form = NewStoryForm()
-    form.site_id.choices = [SelectChoice(str(site.id), site.name) for site in services.list_sites()]
+    form.site_id.choices = [SelectChoice(str(site.id), site.name) for site in sites]
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(24)
     elif form.validate_on_submit():
@@ -88,8 +81,7 @@ def detail(story_id: int) -> str:
 @login_required
 def progress(story_id: int) -> Response:
     """The story's status and stage progress, for the page to poll. No text."""
-    story = services.get_story(current_user, story_id)
-    jobs = jobs_for_story(story.id)
+    story, jobs = services.show_progress(current_user, story_id)
     return jsonify(
         status=story.status,
         status_label=story.status_label,
@@ -106,8 +98,7 @@ def progress(story_id: int) -> Response:
 def original(story_id: int) -> str:
     """The unredacted text (audited)."""
     text = services.read_original_text(current_user, story_id, request.remote_addr)
-    story = services.get_story(current_user, story_id)
-    return render_template("stories/original.html", story=story, text=text)
+    return render_template("stories/original.html", story=text.story, text=text)
 
 
 @bp.route("/<int:story_id>/transcript", methods=["GET", "POST"])
@@ -123,16 +114,16 @@ def transcript(story_id: int) -> Page:
         else:
             flash("Your correction is saved as a new version.")
             return redirect(url_for("stories.transcript", story_id=story_id))
-    story, text, lines = services.read_transcript(current_user, story_id, request.remote_addr)
+    screen = services.read_transcript(current_user, story_id, request.remote_addr)
     if not form.text.data:
-        form.text.data = text.body
+        form.text.data = screen.text.body
     return render_template(
         "stories/transcript.html",
-        story=story,
-        text=text,
-        lines=lines,
+        story=screen.story,
+        text=screen.text,
+        lines=screen.lines,
         form=form,
-        can_correct=policy.can_correct_text(current_user, story),
+        can_correct=screen.can_correct,
         unsure_word_below=UNSURE_WORD_BELOW,
     )
 
@@ -181,9 +172,8 @@ def resubmit(story_id: int) -> Page:
 @login_required
 def library() -> str:
     """Approved stories this person's role and the storytellers' consent allow."""
-    stories = services.list_approved_stories(current_user)
-    tags = theme_services.tags_for_stories([story.id for story in stories])
-    return render_template("stories/library.html", stories=stories, tags=tags)
+    found = services.show_library(current_user)
+    return render_template("stories/library.html", stories=found.stories, tags=found.tags)
 
 
 @review_bp.route("/")
