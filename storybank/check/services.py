@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -26,9 +27,11 @@ from storybank.core.errors import NotFound
 from storybank.extensions import db
 from storybank.stories.models import Story
 from storybank.stories.queries import get_story
-from storybank.stories.services import AUDIO_PLAY_WINDOW
 
 NOTE_LIMIT = 2000
+# The same window as for originals (stories.services.AUDIO_PLAY_WINDOW); not imported from
+# there, because other stages import only stories.queries.
+AUDIO_PLAY_WINDOW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)

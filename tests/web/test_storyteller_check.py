@@ -149,6 +149,8 @@ def test_storyteller_sends_it_back_the_reviewer_sees_the_note_and_checks_again(w
     assert anonymisation.signed_off_at is None
     review = facilitator.get(f"/review/{story.id}").get_data(as_text=True)
     assert "The storyteller asked for changes" in review and "people know that rota" in review
+    redactions = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    assert "people know that rota" in redactions  # where the reviewer makes the changes
     event = db.session.scalar(
         db.select(AuditEvent).where(AuditEvent.action == "storyteller_asked_changes")
     )
