@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from storybank.check.status import check_status
 from storybank.core.audit import AuditAction
 from storybank.core.audit import AuditEvent
 from storybank.core.audit import record_event
+from storybank.core.authz import Actor
 from storybank.core.db import utcnow
 from storybank.core.errors import Conflict
 from storybank.core.errors import InvalidInput
@@ -75,7 +77,9 @@ def storyteller_answer(actor: User, story: Story) -> CheckStatus | None:
     return check_status(story)
 
 
-def _answerable(actor: User, story_id: int, shown: str, allowed) -> tuple[Story, CheckStatus]:
+def _answerable(
+    actor: User, story_id: int, shown: str, allowed: Callable[[Actor | None, Story], bool]
+) -> tuple[Story, CheckStatus]:
     story = get_story(actor, story_id)
     if not allowed(actor, story):
         raise NotAllowed("Only the story's reporter records the storyteller's answer.")
