@@ -26,7 +26,7 @@ from storybank.privacy.models import StoryTombstone
 from storybank.stories.models import ConsentRecord
 from storybank.stories.models import Story
 from storybank.stories.models import StoryStatus
-from storybank.stories.services import get_story
+from storybank.stories.queries import get_story
 
 log = logging.getLogger(__name__)
 
