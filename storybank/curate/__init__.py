@@ -1,0 +1,2 @@
+"""Conversation of Change events: packs built from approved stories, their outputs, and the
+actions each event agreed ("you said, we did")."""
