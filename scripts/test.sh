@@ -4,6 +4,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 bash scripts/start.sh --install-only dev || exit 1
+bash scripts/system_packages.sh || exit 1
 if [ "${CI:-}" = "true" ]; then
   # CI also proves openai-whisper's loading path; elsewhere its test is skipped unless the
   # extra is installed (it brings CPU PyTorch).
