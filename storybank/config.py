@@ -19,6 +19,8 @@ _INT_SETTINGS = {
     "WORKER_THREADS": 1,
     "JOB_LEASE_SECONDS": 600,
     "JOB_MAX_ATTEMPTS": 3,
+    # Any count people see (packs, charts, exports, the API) below this shows as "fewer than N".
+    "SMALL_COUNT_THRESHOLD": 5,
 }
 _STR_SETTINGS = {
     "ENV": "development",
@@ -116,6 +118,7 @@ def build_config(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "WORKER_THREADS": settings["WORKER_THREADS"],
         "JOB_LEASE_SECONDS": settings["JOB_LEASE_SECONDS"],
         "JOB_MAX_ATTEMPTS": settings["JOB_MAX_ATTEMPTS"],
+        "SMALL_COUNT_THRESHOLD": max(1, settings["SMALL_COUNT_THRESHOLD"]),
         "STORYTELLER_CHECK": _storyteller_check(settings["STORYTELLER_CHECK"]),
         "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URI"],
         "RATELIMIT_HEADERS_ENABLED": True,

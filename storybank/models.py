@@ -7,6 +7,14 @@ from storybank.anonymise.models import IdentifierListEntry
 from storybank.anonymise.models import Redaction
 from storybank.check.models import StorytellerCheck
 from storybank.core.audit import AuditEvent
+from storybank.curate.models import Event
+from storybank.curate.models import EventAction
+from storybank.curate.models import Pack
+from storybank.curate.models import PackChange
+from storybank.curate.models import PackQuote
+from storybank.curate.models import PackRender
+from storybank.curate.models import PackStory
+from storybank.curate.models import PackSuggestion
 from storybank.pipeline.models import Job
 from storybank.privacy.models import StoryTombstone
 from storybank.stories.models import ConsentRecord
@@ -24,8 +32,16 @@ __all__ = [
     "AuthSession",
     "CodebookVersion",
     "ConsentRecord",
+    "Event",
+    "EventAction",
     "IdentifierListEntry",
     "Job",
+    "Pack",
+    "PackChange",
+    "PackQuote",
+    "PackRender",
+    "PackStory",
+    "PackSuggestion",
     "Redaction",
     "Site",
     "Story",

@@ -515,6 +515,54 @@ def released_text_of(story: Story) -> str | None:
     return anonymised_body(text.body, redactions_of(story, text))
 
 
+@dataclass(frozen=True)
+class ReleasedText:
+    """The signed-off anonymised text, with each placeholder's place in it and in the original.
+
+    `placeholders` holds (original start, original end, released start, released end) for each
+    accepted redaction, in order, so that a passage picked in the released text can be held
+    in the original's offsets and shown again through whatever redactions it has then.
+    """
+
+    text: str
+    text_version_id: int
+    placeholders: tuple[tuple[int, int, int, int], ...]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of the released text to the original, widened to whole placeholders."""
+        return self._original_offset(start, is_end=False), self._original_offset(end, is_end=True)
+
+    def _original_offset(self, offset: int, is_end: bool) -> int:
+        shift = 0
+        for original_start, original_end, released_start, released_end in self.placeholders:
+            if offset <= released_start:
+                break
+            if offset < released_end:  # inside a placeholder: take all of it
+                return original_end if is_end else original_start
+            shift = original_end - released_end
+        return offset + shift
+
+
+def released_text(story: Story) -> ReleasedText | None:
+    """Return the story's signed-off anonymised text and its placeholder map, or None."""
+    if not is_signed_off(story):
+        return None
+    text = story.current_text
+    assert text is not None
+    accepted = [r for r in redactions_of(story, text) if r.status == RedactionStatus.ACCEPTED.value]
+    accepted.sort(key=lambda r: r.start)
+    replacements = _replacements(text.body, accepted)
+    placeholders = []
+    shift = 0
+    for redaction in accepted:
+        released_start = redaction.start + shift
+        released_end = released_start + len(replacements[redaction.id])
+        placeholders.append((redaction.start, redaction.end, released_start, released_end))
+        shift = released_end - redaction.end
+    body = apply_replacements(text.body, [(r.start, r.end, replacements[r.id]) for r in accepted])
+    return ReleasedText(body, text.id, tuple(placeholders))
+
+
 def can_play_redacted_audio(actor: User, story: Story) -> bool:
     """Whether this user may hear the story's redacted recording now."""
     try:

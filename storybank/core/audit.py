@@ -55,6 +55,16 @@ class AuditAction(enum.StrEnum):
     CONSENT_CHANGED = "consent_changed"
     CONSENT_WITHDRAWN = "consent_withdrawn"
     STORY_ERASED = "story_erased"
+    EVENT_CREATED = "event_created"
+    EVENT_UPDATED = "event_updated"
+    PACK_EDITED = "pack_edited"
+    PACK_SUGGESTED = "pack_suggested"
+    PACK_RENDERED = "pack_rendered"
+    PACK_DOWNLOADED = "pack_downloaded"
+    PACK_STORY_REMOVED = "pack_story_removed"
+    ACTION_RECORDED = "action_recorded"
+    ACTION_UPDATED = "action_updated"
+    ACTIONS_SHARED = "actions_shared"
 
 
 # Keys a details mapping may carry. Anything else is dropped, so that story text, notes or
@@ -75,6 +85,8 @@ ALLOWED_DETAIL_KEYS = frozenset(
         "count",
         "theme",
         "uses",
+        "kind",
+        "story",
     }
 )
 

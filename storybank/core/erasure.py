@@ -32,6 +32,7 @@ class ErasureHook:
 HOOKS: tuple[ErasureHook, ...] = (
     ErasureHook("stories", media="storybank.stories.erasure:media_prefixes"),
     ErasureHook("tag", rows="storybank.tag.erasure:forget_decisions"),
+    ErasureHook("curate", rows="storybank.curate.withdrawal:forget_story"),
 )
 
 

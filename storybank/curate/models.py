@@ -214,7 +214,7 @@ action_stories = Table(
 
 
 class EventAction(db.Model):
-    """"You said, we did": an action an event agreed, its owner, due date and progress."""
+    """ "You said, we did": an action an event agreed, its owner, due date and progress."""
 
     __tablename__ = "event_actions"
 

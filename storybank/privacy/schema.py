@@ -20,6 +20,17 @@ EXEMPT_TABLES: dict[str, str] = {
     "tagger_models": "weights and counts, never text; a model trained on an erased story's "
     "decisions is marked needs_retraining by the tag hook",
     "story_tombstones": "the record that a story was erased: ids, dates and who, no personal data",
+    "events": "an event's details and the facilitator's notes, written by staff, not story text",
+    "packs": "a pack's themes, prompts and notes, written by facilitators; its stories are "
+    "pack_stories",
+    "pack_changes": "why a pack changed: a story id and a reason, no story text",
+    "pack_suggestions": "the seed, codebook version and story ids of a suggestion, so that it can "
+    "be reproduced; ids only",
+    "pack_renders": "manifests: story ids, text versions, quote offsets and consent records, no "
+    "text, kept so that whoever received a later-withdrawn story can be told; the cached file "
+    "is deleted by the curate hook",
+    "event_actions": "actions an event agreed, written by facilitators; links to stories are "
+    "action_stories",
 }
 
 

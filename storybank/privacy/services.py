@@ -15,6 +15,7 @@ from storybank.accounts.models import User
 from storybank.core import erasure
 from storybank.core.audit import AuditAction
 from storybank.core.audit import record_event
+from storybank.core.consent_hooks import run_consent_hooks
 from storybank.core.db import scrub_sqlite
 from storybank.core.db import utcnow
 from storybank.core.errors import InvalidInput
@@ -82,6 +83,9 @@ def change_consent(actor: User, story_id: int, uses: ConsentUses) -> ConsentReco
         **wanted,
     )
     db.session.add(record)
+    db.session.flush()
+    db.session.expire(story, ["consents"])
+    run_consent_hooks(story.id, actor.id)
     record_event(
         AuditAction.CONSENT_CHANGED,
         actor_id=actor.id,

@@ -257,3 +257,42 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const transcript of document.querySelectorAll("[data-word-picker]")) linkWordPicking(transcript);
   for (const player of document.querySelectorAll("[data-player]")) linkSeekLinks(player);
 });
+
+// Quote picking: a selection inside the story's text fills the passage and its offsets, so
+// the server can check that the quote is the story's exact words at that place.
+function linkQuotePicking(source) {
+  const form = document.querySelector("[data-quote-form]");
+  if (!form) return;
+  const passage = form.querySelector("[data-quote-passage]");
+  const start = form.querySelector("[data-quote-start]");
+  const end = form.querySelector("[data-quote-end]");
+  document.addEventListener("selectionchange", () => {
+    const selection = document.getSelection();
+    if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return;
+    const range = selection.getRangeAt(0);
+    if (!source.contains(range.startContainer) || !source.contains(range.endContainer)) return;
+    const before = document.createRange();
+    before.selectNodeContents(source);
+    before.setEnd(range.startContainer, range.startOffset);
+    const offset = before.toString().length;
+    const text = range.toString();
+    passage.value = text;
+    start.value = String(offset);
+    end.value = String(offset + text.length);
+  });
+  passage.addEventListener("input", () => { start.value = ""; end.value = ""; });
+}
+
+// A link that makes a file on the server (a PDF, say) says so while it works.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-busy]");
+  if (!link) return;
+  const label = link.textContent;
+  link.setAttribute("aria-busy", "true");
+  link.textContent = link.dataset.busy;
+  setTimeout(() => { link.textContent = label; link.removeAttribute("aria-busy"); }, 8000);
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const source of document.querySelectorAll("[data-quote-source]")) linkQuotePicking(source);
+});

@@ -34,6 +34,8 @@ from storybank.core.sanitise import clean_story_text
 from storybank.core.sanitise import decode_text_upload
 from storybank.core.storage import Storage
 from storybank.core.storage import StorageTooLarge
+from storybank.curate.actions import StoryUse
+from storybank.curate.actions import story_use
 from storybank.extensions import db
 from storybank.ingest.audio import AudioRejected
 from storybank.ingest.audio import probe_audio
@@ -669,6 +671,7 @@ class StoryScreen(_Screen):
     redacted_audio: bool
     themes: list[ThemeView]
     can_decide_themes: bool
+    use: StoryUse | None
 
 
 def show_story(actor: User, story_id: int) -> StoryScreen:
@@ -686,6 +689,7 @@ def show_story(actor: User, story_id: int) -> StoryScreen:
         redacted_audio=can_play_redacted_audio(actor, story),
         themes=themes,
         can_decide_themes=theme_policy.can_decide_themes(actor, story),
+        use=story_use(actor, story.id),
     )
 
 
