@@ -88,9 +88,9 @@ def add_action(actor: User, event_id: int, details: ActionDetails) -> EventActio
     event = get_event(actor, event_id)
     if not policy.can_record_actions(actor, event):
         raise NotAllowed("Only facilitators and admins record an event's actions.")
-    action = EventAction(event=event, created_by_id=actor.id)
+    action = EventAction(created_by_id=actor.id)
     _apply(action, event, details)
-    db.session.add(action)
+    event.actions.append(action)
     db.session.flush()
     record_event(
         AuditAction.ACTION_RECORDED, actor_id=actor.id, target_type="action", target_id=action.id
