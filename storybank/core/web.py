@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from storybank.core.authz import Role
 from storybank.core.errors import Conflict
+from storybank.core.errors import InvalidInput
 from storybank.core.errors import NotAllowed
 from storybank.core.errors import NotFound
 
@@ -47,6 +48,12 @@ def init_app(app: Flask) -> None:
     def not_allowed(error: NotAllowed) -> tuple[str, int]:
         message = str(error) or "You do not have permission to do that."
         return _error_page("Not allowed", message, 403)
+
+    @app.errorhandler(InvalidInput)
+    def invalid_input(error: InvalidInput) -> tuple[str, int]:
+        # Views show a form's problems on the form; this catches the rest (a link that no
+        # longer fits, say) with the service's own words instead of a server error.
+        return _error_page("That cannot be done", error.message, error.status)
 
     @app.errorhandler(Conflict)
     def conflict(error: Conflict) -> tuple[str, int]:

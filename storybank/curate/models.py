@@ -161,6 +161,7 @@ class PackSuggestion(db.Model):
     theme_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
     voices: Mapped[list[str]] = mapped_column(JSON, default=list)
     word_budget: Mapped[int] = mapped_column()
+    max_stories: Mapped[int | None] = mapped_column()
     story_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     uncovered: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -92,6 +92,10 @@ def suggest_pack_stories(
     voices = voices if voices is not None else [voice.value for voice in Voice]
     if not voices or set(voices) - {voice.value for voice in Voice}:
         raise InvalidInput("Choose at least one voice group.", field="voices")
+    if max_stories is not None and max_stories < 1:
+        raise InvalidInput("Give the most stories as 1 or more, or leave it empty.", "max_stories")
+    if seed is not None and not 0 <= seed < 2**31:
+        raise InvalidInput("Give the seed as a whole number from 0 to 2147483647.", field="seed")
     seed = seed if seed is not None else secrets.randbelow(MAX_SEED) + 1
     chosen = suggest_balanced_set(
         load_candidates(), pack.theme_keys, voices, word_budget, seed, max_stories
@@ -103,6 +107,7 @@ def suggest_pack_stories(
         theme_keys=list(pack.theme_keys),
         voices=list(voices),
         word_budget=word_budget,
+        max_stories=max_stories,
         story_ids=list(chosen.story_ids),
         uncovered=[*chosen.uncovered_themes, *chosen.uncovered_voices],
         created_by_id=actor.id,

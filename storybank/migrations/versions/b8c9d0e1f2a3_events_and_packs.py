@@ -199,6 +199,7 @@ def upgrade():
         sa.Column("theme_keys", sa.JSON(), nullable=False),
         sa.Column("voices", sa.JSON(), nullable=False),
         sa.Column("word_budget", sa.Integer(), nullable=False),
+        sa.Column("max_stories", sa.Integer(), nullable=True),
         sa.Column("story_ids", sa.JSON(), nullable=False),
         sa.Column("uncovered", sa.JSON(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
