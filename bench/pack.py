@@ -15,7 +15,9 @@ Measurements, one function each (add more to MEASUREMENTS):
   * suggestion memory: the peak Python allocation during one suggestion (tracemalloc);
   * PDF: `render_pdf` of a 50-story pack (about 400 words a story, 3 themes, 30 quotes),
     median of 3, and the growth of the process's peak RSS; skipped when the renderer is not
-    there.
+    there;
+  * services: the same through the real services on a database of 10,000 approved stories
+    (bench/pack_services.py; STORYBANK_DATABASE_URL picks PostgreSQL).
 """
 
 from __future__ import annotations
@@ -238,8 +240,20 @@ def measure_pdf(args: argparse.Namespace, candidates: list[Candidate]) -> None:
     )
 
 
+def measure_services(args: argparse.Namespace, candidates: list[Candidate]) -> None:
+    """The suggestion and the PDF through the services, on a database (bench/pack_services.py)."""
+    from bench.pack_services import measure_services as run
+
+    run(args, candidates, story_text)
+
+
 Measurement = Callable[[argparse.Namespace, list[Candidate]], None]
-MEASUREMENTS: list[Measurement] = [measure_suggestion, measure_suggestion_memory, measure_pdf]
+MEASUREMENTS: list[Measurement] = [
+    measure_suggestion,
+    measure_suggestion_memory,
+    measure_pdf,
+    measure_services,
+]
 
 
 def main() -> None:
