@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import docx
@@ -239,6 +240,28 @@ def test_a_summary_leaves_less_room_on_the_first_card(pack: PackDocument) -> Non
     assert len(cards) > 2
     assert len(cards[0].text) < len(cards[1].text)
     assert squash("".join(card.text for card in cards)) == squash(story.text)
+
+
+def test_a_summary_too_long_for_a_card_gets_a_card_that_grows_and_loses_nothing() -> None:
+    story = StoryCard(
+        ref="Story 9",
+        voice="Volunteer",
+        story_type="Observation",
+        source="Written",
+        themes=[],
+        text=prose(4),
+        summary=prose(40, offset=1),
+    )
+    cards = print_cards(story)
+    assert [(card.number, card.text, card.grows) for card in cards] == [
+        (1, "", True),
+        (2, prose(4), False),
+    ]
+    document = replace(build_pack(), cards=[story])
+    pages = PdfReader(io.BytesIO(render_pdf(document, TEMPLATES, STATIC))).pages
+    text = squash("".join(page.extract_text() for page in pages))
+    assert squash(story.summary) in text
+    assert squash(story.text) in text
 
 
 # The PDF
