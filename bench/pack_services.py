@@ -13,15 +13,20 @@ consent record allowing events, confirmed themes, a text and a signed-off anonym
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import random
 import resource
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import create_engine
 from sqlalchemy import insert
+from sqlalchemy.engine import make_url
 
 from storybank import create_app
 from storybank.dbtools import upgrade_database
@@ -112,6 +117,11 @@ def _fill(candidates, story_text, facilitator_id: int, site_id: int) -> list[int
     ):
         db.session.execute(insert(model), rows)
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # Fresh statistics, as autovacuum would gather after a load this size; without them the
+        # planner assumes empty tables.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
     return list(range(1, 51))
 
 
@@ -137,6 +147,28 @@ def _build_pack(facilitator, event_id: int, story_ids: list[int]) -> None:
         )
 
 
+@contextlib.contextmanager
+def _database(root: Path) -> Iterator[str]:
+    """Yield a database URL of our own: a SQLite file, or a new PostgreSQL database on the
+    server STORYBANK_DATABASE_URL names (created here and dropped afterwards; the database
+    that URL names is never touched)."""
+    given = os.environ.get("STORYBANK_DATABASE_URL", "")
+    if not given.startswith("postgresql"):
+        yield f"sqlite:///{root / 'bench.sqlite3'}"
+        return
+    server = make_url(given.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"storybank_bench_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 def measure_services(args: argparse.Namespace, candidates, story_text) -> None:
     """Fill a database, then time the suggestion and a 50-story PDF through the services."""
     from storybank.accounts.services import create_user
@@ -147,10 +179,11 @@ def measure_services(args: argparse.Namespace, candidates, story_text) -> None:
     from storybank.extensions import db
     from storybank.stories.services import create_site
 
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, _database(Path(folder)) as url:
         root = Path(folder)
         (root / "instance").mkdir()
         config = {
+            "SQLALCHEMY_DATABASE_URI": url,
             "INSTANCE_PATH": str(root / "instance"),
             "MEDIA_URL": f"file://{root / 'media'}",
             "SECRET_KEY": "bench",
