@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from docx import Document
 from pypdf import PdfReader
 
 from storybank.curate.models import Event
@@ -55,6 +56,10 @@ def _new_event(client, facilitator_id: int) -> int:
     return int(re.search(r"/events/(\d+)/pack", response.headers["Location"]).group(1))
 
 
+def _docx_text(data: bytes) -> str:
+    return "\n".join(paragraph.text for paragraph in Document(io.BytesIO(data)).paragraphs)
+
+
 def _pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
 
@@ -101,7 +106,7 @@ def test_a_pack_is_built_printed_and_loses_a_withdrawn_story(app, factories, peo
     assert pdf.status_code == 200 and pdf.data[:4] == b"%PDF"
     assert MARKER in _pdf_text(pdf.data)
     docx = client.get(f"/events/{event_id}/pack.docx")
-    assert docx.status_code == 200 and docx.data[:2] == b"PK"
+    assert docx.status_code == 200 and MARKER in _docx_text(docx.data)
     digest = client.get(f"/events/{event_id}/digest").get_data(as_text=True)
     assert MARKER in digest
 
@@ -128,4 +133,6 @@ def test_a_pack_is_built_printed_and_loses_a_withdrawn_story(app, factories, peo
     facilitator = client
     again = facilitator.get(f"/events/{event_id}/pack.pdf")
     assert MARKER not in _pdf_text(again.data)
+    document = facilitator.get(f"/events/{event_id}/pack.docx")
+    assert MARKER not in _docx_text(document.data)
     assert MARKER not in facilitator.get(f"/events/{event_id}/digest").get_data(as_text=True)
