@@ -103,8 +103,10 @@ def get_action(actor: User, event_id: int, action_id: int) -> EventAction:
     """Return one of the event's actions, for someone who may record them."""
     event = get_event(actor, event_id)
     action = db.session.get(EventAction, action_id)
-    if action is None or action.event_id != event.id or not policy.can_record_actions(actor, event):
+    if action is None or action.event_id != event.id:
         raise NotFound
+    if not policy.can_record_actions(actor, event):
+        raise NotAllowed("Only facilitators and admins change an event's actions.")
     return action
 
 

@@ -6,14 +6,17 @@ and only their signed-off anonymised text is read.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import Select
+from sqlalchemy import and_
 from sqlalchemy import exists
 from sqlalchemy import func
 from sqlalchemy import select
 
 from storybank.accounts.models import User
+from storybank.anonymise.models import Anonymisation
 from storybank.anonymise.services import ReleasedText
 from storybank.anonymise.services import released_text
 from storybank.core.audit import AuditAction
@@ -30,12 +33,15 @@ from storybank.extensions import db
 from storybank.stories.models import ConsentRecord
 from storybank.stories.models import Story
 from storybank.stories.models import StoryStatus
+from storybank.stories.models import StoryText
 from storybank.tag.models import StoryTheme
 from storybank.tag.services import current_codebook
 from storybank.tag.services import tags_for_stories
 
 PAGE_SIZE = 20
 PREVIEW_WORDS = 40
+# Words that may only be in a placeholder ([PERSON 1]), so not in the original text.
+_PLACEHOLDER_WORD = re.compile(r"\[?(person|location|place|org|date|phone|email|id)?\]?\d*\]?")
 
 
 @dataclass(frozen=True)
@@ -99,10 +105,37 @@ def latest_consent_allows_events() -> Select:
     )
 
 
+def _signed_off_current_text() -> object:
+    """Join condition: the story's newest text version has signed-off redactions."""
+    newest = (
+        select(StoryText.id)
+        .where(StoryText.story_id == Story.id)
+        .order_by(StoryText.version.desc())
+        .limit(1)
+        .correlate(Story)
+        .scalar_subquery()
+    )
+    return and_(
+        Anonymisation.story_id == Story.id,
+        Anonymisation.signed_off_at.is_not(None),
+        Anonymisation.text_version_id == newest,
+    )
+
+
 def eligible_stories(filters: PackFilters) -> Select:
-    """Select approved stories with consent for events, narrowed by the column filters."""
-    query = select(Story).where(
-        Story.status == StoryStatus.APPROVED.value, Story.id.in_(latest_consent_allows_events())
+    """Select approved, signed-off stories with consent for events, narrowed by the filters.
+
+    Words are looked for in the original text here only to narrow the search: a story is
+    shown only if its anonymised text has them too (`list_pack_candidates` checks), so a
+    redacted word never finds its story.
+    """
+    query = (
+        select(Story)
+        .join(Anonymisation, _signed_off_current_text())
+        .where(
+            Story.status == StoryStatus.APPROVED.value,
+            Story.id.in_(latest_consent_allows_events()),
+        )
     )
     if filters.theme:
         query = query.where(
@@ -124,6 +157,11 @@ def eligible_stories(filters: PackFilters) -> Select:
         query = query.where(Story.word_count >= filters.min_words)
     if filters.max_words is not None:
         query = query.where(Story.word_count <= filters.max_words)
+    words = [w for w in filters.words.casefold().split() if not _PLACEHOLDER_WORD.fullmatch(w)]
+    if words:
+        query = query.join(StoryText, StoryText.id == Anonymisation.text_version_id)
+        for word in words:
+            query = query.where(func.lower(StoryText.body).contains(word, autoescape=True))
     return query.order_by(Story.word_count, Story.id)
 
 
@@ -139,15 +177,22 @@ def list_pack_candidates(
 ) -> CandidatePage:
     """Return a page of stories the facilitator may add to this event's pack, shortest first."""
     _, pack = pack_of(actor, event_id)
-    stories = list(db.session.scalars(eligible_stories(filters)))
-    texts = {story.id: released_text(story) for story in stories}
-    stories = [s for s in stories if texts[s.id] is not None]
+    query = eligible_stories(filters)
+    texts: dict[int, ReleasedText | None] = {}
     if filters.words.strip():
+        stories = list(db.session.scalars(query))
+        texts = {story.id: released_text(story) for story in stories}
         stories = [s for s in stories if _has_words(texts[s.id], filters.words)]
-    total = len(stories)
+        total = len(stories)
+    else:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    shown = stories[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    if filters.words.strip():
+        shown = stories[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    else:
+        shown = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        texts = {story.id: released_text(story) for story in shown}
     themes = tags_for_stories([s.id for s in shown])
     in_pack = {entry.story_id for entry in pack.entries}
     candidates = [Candidate(s, themes[s.id], _preview(texts[s.id]), s.id in in_pack) for s in shown]

@@ -20,6 +20,7 @@ from wtforms import SelectChoice
 from storybank.accounts.forms import EmptyForm
 from storybank.core.errors import InvalidInput
 from storybank.core.forms import show_error_on_form
+from storybank.core.redirects import local_path
 from storybank.curate import actions
 from storybank.curate import builder
 from storybank.curate import events
@@ -179,7 +180,13 @@ def add_story(event_id: int) -> Response:
             flash("Added to the pack.")
         except InvalidInput as error:
             flash(error.message)
-    return redirect(request.referrer or url_for("events.pack", event_id=event_id))
+    return _back(event_id)
+
+
+def _back(event_id: int) -> Response:
+    """Go back to the page the form was on (a path on this site only), else the pack."""
+    fallback = url_for("events.pack", event_id=event_id)
+    return redirect(local_path(request.form.get("next"), fallback))
 
 
 @bp.route("/<int:event_id>/pack/stories/<int:story_id>/remove", methods=["POST"])
@@ -273,7 +280,7 @@ def change_quote(event_id: int, quote_id: int, what: str) -> Response:
                 quotes.keep_changed_quote(current_user, event_id, quote_id)
         except InvalidInput as error:
             flash(error.message)
-    return redirect(request.referrer or url_for("events.pack", event_id=event_id))
+    return _back(event_id)
 
 
 @bp.route("/<int:event_id>/pack/suggest", methods=["POST"])

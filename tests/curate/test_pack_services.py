@@ -50,8 +50,13 @@ def approved(factories, reporter, text: str, themes: tuple[str, ...] = (), **fie
     }
     for key in ("trust", "choice", "community"):
         row = rows.get(key) or StoryTheme(
-            story_id=story.id, theme_key=key, text_version_id=story.current_text.id,
-            codebook_version=1, score=0.5, suggested=False, evidence=[],
+            story_id=story.id,
+            theme_key=key,
+            text_version_id=story.current_text.id,
+            codebook_version=1,
+            score=0.5,
+            suggested=False,
+            evidence=[],
         )
         row.decision = "confirmed" if key in themes else "rejected"
         db.session.add(row)
@@ -92,8 +97,13 @@ def test_a_new_redaction_inside_a_quote_shows_in_it_and_flags_it(factories, peop
     start = body.index("Monday")
     db.session.add(
         Redaction(
-            story_id=story.id, text_version_id=story.current_text.id, start=start,
-            end=start + len("Monday"), label="DATE", source="reviewer", confidence=1.0,
+            story_id=story.id,
+            text_version_id=story.current_text.id,
+            start=start,
+            end=start + len("Monday"),
+            label="DATE",
+            source="reviewer",
+            confidence=1.0,
             status="accepted",
         )
     )
@@ -110,7 +120,10 @@ def test_a_new_redaction_inside_a_quote_shows_in_it_and_flags_it(factories, peop
 
 def _new_version(story: Story, body: str) -> None:
     version = StoryText(
-        story_id=story.id, version=len(story.texts) + 1, origin="correction", body=body,
+        story_id=story.id,
+        version=len(story.texts) + 1,
+        origin="correction",
+        body=body,
         sha256="0" * 64,
     )
     db.session.add(version)
@@ -175,12 +188,22 @@ def test_small_count_rule():
 def test_a_suggestion_is_recorded_reproducible_and_one_per_storyteller(factories, people):
     facilitator, reporter = people["facilitator"], people["reporter"]
     for number, (voice, theme) in enumerate(
-        [("person_on_probation", "trust"), ("peer_mentor", "choice"), ("staff", "community"),
-         ("family_or_friend", "trust"), ("staff", "choice"), ("peer_mentor", "community")]
+        [
+            ("person_on_probation", "trust"),
+            ("peer_mentor", "choice"),
+            ("staff", "community"),
+            ("family_or_friend", "trust"),
+            ("staff", "choice"),
+            ("peer_mentor", "community"),
+        ]
     ):
         approved(
-            factories, reporter, f"Story number {number} about the week.", themes=(theme,),
-            voice=voice, storyteller_pseudonym="Sam" if number < 2 else f"Teller {number}",
+            factories,
+            reporter,
+            f"Story number {number} about the week.",
+            themes=(theme,),
+            voice=voice,
+            storyteller_pseudonym="Sam" if number < 2 else f"Teller {number}",
         )
     event_id = new_event(facilitator)
     first = suggest.suggest_pack_stories(facilitator, event_id, word_budget=500, seed=7)
@@ -188,8 +211,12 @@ def test_a_suggestion_is_recorded_reproducible_and_one_per_storyteller(factories
     assert first.story_ids == second.story_ids and first.story_ids
     assert (first.seed, first.codebook_version, first.uncovered) == (7, 1, [])
     chosen = [db.session.get(Story, story_id) for story_id in first.story_ids]
-    assert {s.voice for s in chosen} == {"person_on_probation", "peer_mentor", "staff",
-                                         "family_or_friend"}
+    assert {s.voice for s in chosen} == {
+        "person_on_probation",
+        "peer_mentor",
+        "staff",
+        "family_or_friend",
+    }
     sams = [s for s in chosen if s.storyteller_pseudonym == "Sam"]
     assert len(sams) <= 1
     added = suggest.accept_suggestion(facilitator, event_id, first.id)
@@ -198,9 +225,7 @@ def test_a_suggestion_is_recorded_reproducible_and_one_per_storyteller(factories
     assert all("seed 7" in entry.reason for entry in entries)
 
 
-def test_erasure_takes_the_story_out_of_packs_and_deletes_cached_files(
-    factories, people, app
-):
+def test_erasure_takes_the_story_out_of_packs_and_deletes_cached_files(factories, people, app):
     facilitator = people["facilitator"]
     story = approved(factories, people["reporter"], "The allotment gave me somewhere to be.")
     event_id = new_event(facilitator)
@@ -229,13 +254,49 @@ def test_reporter_sees_where_their_story_was_used_and_what_came_of_it(factories,
     event_id = new_event(facilitator)
     builder.add_story_to_pack(facilitator, event_id, story.id)
     actions.add_action(
-        facilitator, event_id,
+        facilitator,
+        event_id,
         actions.ActionDetails(
-            "Ask people what they want", "Start plans with questions", "Probation team",
-            date(2027, 12, 1), theme_keys=["choice"], story_ids=[story.id],
+            "Ask people what they want",
+            "Start plans with questions",
+            "Probation team",
+            date(2027, 12, 1),
+            theme_keys=["choice"],
+            story_ids=[story.id],
         ),
     )
     use = actions.story_use(reporter, story.id)
     assert [e.id for e in use.events] == [event_id]
     assert [a.we_will for a in use.actions] == ["Start plans with questions"]
     assert actions.story_use(facilitator, story.id) is None  # facilitators have the event page
+
+
+def test_words_filter_finds_anonymised_words_only(factories, people):
+    facilitator = people["facilitator"]
+    story = approved(factories, people["reporter"], "The cooking class on Fridays felt warm.")
+    approved(factories, people["reporter"], "Nothing about food here at all.")
+    event_id = new_event(facilitator)
+    body = story.current_text.body
+    start = body.index("Fridays")
+    db.session.add(
+        Redaction(
+            story_id=story.id,
+            text_version_id=story.current_text.id,
+            start=start,
+            end=start + len("Fridays"),
+            label="DATE",
+            source="reviewer",
+            confidence=1.0,
+            status="accepted",
+        )
+    )
+    db.session.commit()
+
+    def found(words: str) -> list[int]:
+        page = builder.list_pack_candidates(facilitator, event_id, builder.PackFilters(words=words))
+        return [c.story.id for c in page.candidates]
+
+    assert found("cooking class") == [story.id]
+    assert found("fridays") == []  # only in the original, so it finds nothing
+    assert found("[DATE 1]") == [story.id]
+    assert found("") and len(found("")) == 2

@@ -226,21 +226,6 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
 assert set(EXPECTED) == set(ROUTES)
 assert all(len(row) == len(VIEWERS) for row in EXPECTED.values())
 
-# Cells where the app answers otherwise than the rules above (see the xfail test below). The
-# matrix still requires them to be refused and to change nothing.
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("action_page", RESEARCHER_SHARED): (
-        "actions.get_action raises NotFound (404) for a researcher on an event whose actions "
-        "are shared, although the event (and that very action) is shown to them: by the "
-        "matrix convention a seen event with a forbidden action answers 403, as every other "
-        "route of that event does"
-    ),
-    ("update_action", RESEARCHER_SHARED): (
-        "actions.get_action raises NotFound (404) for a researcher on an event whose actions "
-        "are shared, although the event (and that very action) is shown to them: by the "
-        "matrix convention a seen event with a forbidden action answers 403"
-    ),
-}
 REFUSED = frozenset({HIDDEN, FORBIDDEN})
 
 # --- What an allowed POST must have done, and the audit event it writes -------------------
@@ -525,29 +510,10 @@ def test_event_routes_answer_each_viewer_by_the_rules(world, route):
     mismatches = []
     for viewer in VIEWERS:
         cell = run_cell(world, route, viewer)
-        if (route, viewer) in KNOWN_BUGS:
-            # Checked exactly in test_known_deviations; here it must at least be refused.
-            if cell.got not in REFUSED:
-                mismatches.append(f"{route} as {viewer}: wanted a refusal, got {cell.got}")
-            cell = Cell(route, viewer, HIDDEN, cell.got, cell.before, cell.after, cell.audited)
-        elif cell.got != cell.wanted:
+        if cell.got != cell.wanted:
             mismatches.append(f"{route} as {viewer}: wanted {cell.wanted}, got {cell.got}")
         mismatches.extend(problems_of(cell))
     assert not mismatches, "\n".join(mismatches)
-
-
-@pytest.mark.parametrize(
-    ("route", "viewer"),
-    [
-        pytest.param(route, viewer, marks=pytest.mark.xfail(strict=True, reason=reason))
-        for (route, viewer), reason in KNOWN_BUGS.items()
-    ],
-)
-def test_known_deviations(world, route, viewer):
-    """The cells the app answers against the rules, held to the rules."""
-    cell = run_cell(world, route, viewer)
-    assert cell.got == cell.wanted
-    assert not problems_of(cell)
 
 
 # --- What each viewer is shown ------------------------------------------------------------
@@ -709,13 +675,6 @@ def test_a_new_event_link_carries_its_id(world):
     assert db.session.get(Event, event_id).title == "Winter conversation"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "views.add_story and views.change_quote redirect to request.referrer as given, not "
-        "through core.redirects.local_path, so a foreign Referer becomes the redirect target"
-    ),
-)
 @pytest.mark.parametrize("route", ["add_story", "remove_quote"])
 def test_pack_forms_redirect_only_to_this_site(world, route):
     setting = world.setting()
@@ -724,7 +683,7 @@ def test_pack_forms_redirect_only_to_this_site(world, route):
     response = post_form(
         world.client_for(FACILITATOR),
         path.format(**values),
-        {k: _fill(v, values) for k, v in form.items()},
+        {**{k: _fill(v, values) for k, v in form.items()}, "next": "https://elsewhere.example/x"},
         headers={"Referer": "https://elsewhere.example/phish"},
     )
     assert response.status_code == 302
