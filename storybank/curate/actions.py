@@ -16,6 +16,7 @@ from storybank.core.errors import NotAllowed
 from storybank.core.errors import NotFound
 from storybank.core.errors import ProblemCollector
 from storybank.curate import policy
+from storybank.curate.events import checked_text as _text
 from storybank.curate.events import get_event
 from storybank.curate.models import ActionStatus
 from storybank.curate.models import Event
@@ -40,15 +41,6 @@ class ActionDetails:
     we_did: str = ""
     theme_keys: list[str] = field(default_factory=list)
     story_ids: list[int] = field(default_factory=list)
-
-
-def _text(value: str, name: str, what: str, limit: int, required: bool) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput(f"Enter {what}.", field=name)
-    if len(value) > limit:
-        raise InvalidInput(f"Shorten {what} to {limit} characters or fewer.", field=name)
-    return value
 
 
 def _linked_stories(event: Event, story_ids: list[int]) -> list[Story]:

@@ -72,7 +72,8 @@ def list_event_facilitators(actor: User) -> list[User]:
     return list(db.session.scalars(query))
 
 
-def _text(value: str, field: str, what: str, limit: int, required: bool = True) -> str:
+def checked_text(value: str, field: str, what: str, limit: int, required: bool = True) -> str:
+    """Return the text trimmed, or InvalidInput if it is missing or too long."""
     value = (value or "").strip()
     if required and not value:
         raise InvalidInput(f"Enter {what}.", field=field)
@@ -91,13 +92,15 @@ def _facilitator(user_id: int | None) -> User:
 def _checked(details: EventDetails) -> dict[str, object]:
     problems = ProblemCollector()
     values = {
-        "title": problems.check(lambda: _text(details.title, "title", "a title", 200)),
-        "place": problems.check(lambda: _text(details.place, "place", "where it is held", 200)),
+        "title": problems.check(lambda: checked_text(details.title, "title", "a title", 200)),
+        "place": problems.check(
+            lambda: checked_text(details.place, "place", "where it is held", 200)
+        ),
         "audience": problems.check(
-            lambda: _text(details.audience, "audience", "the audience", 2000, required=False)
+            lambda: checked_text(details.audience, "audience", "the audience", 2000, required=False)
         ),
         "notes": problems.check(
-            lambda: _text(details.notes, "notes", "the notes", NOTES_LIMIT, required=False)
+            lambda: checked_text(details.notes, "notes", "the notes", NOTES_LIMIT, required=False)
         ),
         "facilitator": problems.check(lambda: _facilitator(details.facilitator_id)),
     }
@@ -165,7 +168,9 @@ def record_discussion(actor: User, event_id: int, notes: str) -> Event:
     event = get_event(actor, event_id)
     if not policy.can_record_actions(actor, event):
         raise NotAllowed("Only facilitators and admins record what an event said.")
-    event.discussion_notes = _text(notes, "discussion_notes", "the notes", NOTES_LIMIT, False)
+    event.discussion_notes = checked_text(
+        notes, "discussion_notes", "the notes", NOTES_LIMIT, False
+    )
     record_event(
         AuditAction.EVENT_UPDATED,
         actor_id=actor.id,

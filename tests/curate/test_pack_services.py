@@ -64,6 +64,24 @@ def approved(factories, reporter, text: str, themes: tuple[str, ...] = (), **fie
     return story
 
 
+def hide_word(story: Story, word: str, label: str) -> None:
+    """Add an accepted redaction over the word, as a reviewer would after approval."""
+    start = story.current_text.body.index(word)
+    db.session.add(
+        Redaction(
+            story_id=story.id,
+            text_version_id=story.current_text.id,
+            start=start,
+            end=start + len(word),
+            label=label,
+            source="reviewer",
+            confidence=1.0,
+            status="accepted",
+        )
+    )
+    db.session.commit()
+
+
 def new_event(facilitator) -> int:
     details = events.EventDetails("Autumn talk", date(2027, 10, 1), "Library", facilitator.id)
     return events.create_event(facilitator, details).id
@@ -93,21 +111,7 @@ def test_a_new_redaction_inside_a_quote_shows_in_it_and_flags_it(factories, peop
     again = outputs.render_pack(facilitator, event_id, "pdf")
     assert again.render_id == first.render_id  # nothing changed: the same file, no new render
 
-    body = story.current_text.body
-    start = body.index("Monday")
-    db.session.add(
-        Redaction(
-            story_id=story.id,
-            text_version_id=story.current_text.id,
-            start=start,
-            end=start + len("Monday"),
-            label="DATE",
-            source="reviewer",
-            confidence=1.0,
-            status="accepted",
-        )
-    )
-    db.session.commit()
+    hide_word(story, "Monday", "DATE")
     shown = quotes.current_quotes(db.session.get(PackQuote, quote.id).entry.pack)
     assert shown[quote.id] == "met on a wet [DATE 1]"
     assert db.session.get(PackQuote, quote.id).status == QuoteStatus.CHANGED.value
@@ -276,21 +280,7 @@ def test_words_filter_finds_anonymised_words_only(factories, people):
     story = approved(factories, people["reporter"], "The cooking class on Fridays felt warm.")
     approved(factories, people["reporter"], "Nothing about food here at all.")
     event_id = new_event(facilitator)
-    body = story.current_text.body
-    start = body.index("Fridays")
-    db.session.add(
-        Redaction(
-            story_id=story.id,
-            text_version_id=story.current_text.id,
-            start=start,
-            end=start + len("Fridays"),
-            label="DATE",
-            source="reviewer",
-            confidence=1.0,
-            status="accepted",
-        )
-    )
-    db.session.commit()
+    hide_word(story, "Fridays", "DATE")
 
     def found(words: str) -> list[int]:
         page = builder.list_pack_candidates(facilitator, event_id, builder.PackFilters(words=words))
