@@ -126,6 +126,18 @@ class StoryUse:
     events: list[Event]
     actions: list[EventAction]
 
+    @property
+    def planned(self) -> list[Event]:
+        """Events still to come whose packs hold the story."""
+        today = date.today()
+        return [event for event in self.events if event.held_on >= today]
+
+    @property
+    def used(self) -> list[Event]:
+        """Events already held with the story in their packs."""
+        today = date.today()
+        return [event for event in self.events if event.held_on < today]
+
 
 def story_use(actor: User, story_id: int) -> StoryUse | None:
     """Return the events whose packs hold the story and the actions it prompted, or None."""

@@ -296,7 +296,10 @@ def save_pack_plan(
     if not chosen:
         raise InvalidInput("Choose at least one theme for the pack.", field="theme_keys")
     pack.theme_keys = chosen
-    pack.prompts = {key: _limited(prompts.get(key, ""), f"prompt_{key}", 3000) for key in chosen}
+    # Prompts are kept for every theme, ticked or not, so unticking one loses nothing.
+    pack.prompts = {
+        key: _limited(prompts[key], f"prompt_{key}", 3000) for key in known if prompts.get(key)
+    }
     pack.facilitator_notes = _limited(notes, "facilitator_notes", 20_000)
     touch(actor, pack, "plan")
     db.session.commit()

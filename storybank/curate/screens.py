@@ -146,7 +146,7 @@ class EventScreen:
     renders: list[PackRender]
     changes: list[PackChange]
     theme_names: dict[str, str]
-    pack_stories: list[tuple[int, str]]  # (story id, "Story 3") for linking actions
+    pack_stories: list[tuple[int, str]]  # (story id, "Story 3: #12 A title") for actions
 
 
 def show_event(actor: User, event_id: int) -> EventScreen:
@@ -166,5 +166,5 @@ def show_event(actor: User, event_id: int) -> EventScreen:
         renders=renders,
         changes=[c for c in event.pack.changes if c.seen_at is None] if may_build else [],
         theme_names={t.key: t.name for t in current_codebook().themes},
-        pack_stories=[(item.story.id, item.ref) for item in used],
+        pack_stories=[(i.story.id, f"{i.ref}: #{i.story.id} {i.story.title}") for i in used],
     )

@@ -152,7 +152,10 @@ def accept_suggestion(actor: User, event_id: int, suggestion_id: int) -> int:
         except (InvalidInput, NotFound):
             continue  # its consent or status changed since the suggestion was made
         position += 1
-        reason = f"Part of a balanced set (suggestion {suggestion.id}, seed {suggestion.seed})."
+        reason = (
+            f"Part of a balanced set (seed {suggestion.seed}, "
+            f"codebook version {suggestion.codebook_version})."
+        )
         pack.entries.append(
             PackStory(story_id=story.id, position=position, reason=reason, added_by_id=actor.id)
         )

@@ -65,8 +65,9 @@ def _filters() -> builder.PackFilters:
     )
 
 
-def _back_to_pack(event_id: int) -> Response:
-    return redirect(url_for("events.pack", event_id=event_id) + "#in-pack")
+def _back_to_pack(event_id: int, story_id: int | None = None) -> Response:
+    anchor = f"#entry-{story_id}" if story_id else "#in-pack"
+    return redirect(url_for("events.pack", event_id=event_id) + anchor)
 
 
 @bp.route("/")
@@ -161,9 +162,23 @@ def pack(event_id: int) -> str:
         event=screen.event,
         form=EmptyForm(),
         add_form=AddStoryForm(),
-        suggest_form=SuggestForm(),
+        suggest_form=_suggest_form(screen),
         voice_choices=VOICE_CHOICES,
         type_choices=STORY_TYPE_CHOICES,
+    )
+
+
+def _suggest_form(screen: screens.PackScreen) -> SuggestForm:
+    """The suggestion form, remembering what was last asked for."""
+    last = screen.suggestion
+    if last is None:
+        return SuggestForm()
+    return SuggestForm(
+        data={
+            "word_budget": last.word_budget,
+            "max_stories": last.max_stories,
+            "voices": last.voices,
+        }
     )
 
 
@@ -206,7 +221,8 @@ def move_story(event_id: int, story_id: int) -> Response:
     if EmptyForm().validate_on_submit():
         steps = -1 if request.form.get("direction") == "up" else 1
         builder.move_story_in_pack(current_user, event_id, story_id, steps)
-    return _back_to_pack(event_id)
+        flash(f"Story #{story_id} moved {'up' if steps < 0 else 'down'}.")
+    return _back_to_pack(event_id, story_id)
 
 
 @bp.route("/<int:event_id>/pack/stories/<int:story_id>/notes", methods=["POST"])
@@ -222,7 +238,7 @@ def story_notes(event_id: int, story_id: int) -> Response:
             flash("Saved.")
         except InvalidInput as error:
             flash(error.message)
-    return _back_to_pack(event_id)
+    return _back_to_pack(event_id, story_id)
 
 
 @bp.route("/<int:event_id>/pack/plan", methods=["POST"])
@@ -231,7 +247,11 @@ def plan(event_id: int) -> Response:
     """Keep the pack's themes, prompts and facilitator notes."""
     if EmptyForm().validate_on_submit():
         chosen = request.form.getlist("theme_keys")
-        prompts = {key: request.form.get(f"prompt_{key}", "") for key in chosen}
+        prompts = {
+            name.removeprefix("prompt_"): value
+            for name, value in request.form.items()
+            if name.startswith("prompt_")
+        }
         try:
             builder.save_pack_plan(
                 current_user, event_id, chosen, prompts, request.form.get("facilitator_notes", "")
@@ -248,7 +268,9 @@ def pick_quotes(event_id: int, story_id: int) -> Page:
     """Pick quotes from one story's anonymised text."""
     picker = screens.show_quote_picker(current_user, event_id, story_id)
     form = QuoteForm()
-    form.theme.choices = [SelectChoice(k, v) for k, v in picker.theme_names.items()]
+    form.theme.choices = [SelectChoice("", "Choose a theme")] + [
+        SelectChoice(k, v) for k, v in picker.theme_names.items()
+    ]
     if form.validate_on_submit():
         try:
             quotes.pick_quote(
@@ -300,8 +322,13 @@ def suggest_set(event_id: int) -> Response:
             )
         except InvalidInput as error:
             flash(error.message)
+            return redirect(url_for("events.pack", event_id=event_id))
     else:
-        flash("Give the word budget as a whole number, and a seed as a whole number if any.")
+        flash(
+            "Give the word budget as a whole number of at least 1, the most stories as a whole "
+            "number (or leave it empty), and the seed as a whole number (or leave it empty)."
+        )
+        return redirect(url_for("events.pack", event_id=event_id))
     return redirect(url_for("events.pack", event_id=event_id) + "#suggestion")
 
 

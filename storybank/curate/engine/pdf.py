@@ -124,6 +124,7 @@ def render_pdf(document: PackDocument, templates_dir: Path, static_dir: Path) ->
         base_url=templates_dir.as_uri() + "/",
         url_fetcher=fetcher,
     )
-    pdf = page.write_pdf(stylesheets=[stylesheet])
+    # Tagged, so that screen readers and reflow on a phone follow the headings and reading order.
+    pdf = page.write_pdf(stylesheets=[stylesheet], pdf_tags=True)
     assert pdf is not None  # write_pdf returns bytes when given no target
     return pdf
