@@ -21,6 +21,8 @@ _INT_SETTINGS = {
     "JOB_MAX_ATTEMPTS": 3,
     # Any count people see (packs, charts, exports, the API) below this shows as "fewer than N".
     "SMALL_COUNT_THRESHOLD": 5,
+    # Relevance for a very common word is ranked among this many newest matches (0: all).
+    "SEARCH_RANK_CAP": 2000,
 }
 _STR_SETTINGS = {
     "ENV": "development",
@@ -119,6 +121,7 @@ def build_config(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "JOB_LEASE_SECONDS": settings["JOB_LEASE_SECONDS"],
         "JOB_MAX_ATTEMPTS": settings["JOB_MAX_ATTEMPTS"],
         "SMALL_COUNT_THRESHOLD": max(1, settings["SMALL_COUNT_THRESHOLD"]),
+        "SEARCH_RANK_CAP": max(0, settings["SEARCH_RANK_CAP"]),
         "STORYTELLER_CHECK": _storyteller_check(settings["STORYTELLER_CHECK"]),
         "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URI"],
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -17,6 +17,7 @@ from storybank.curate.models import PackStory
 from storybank.curate.models import PackSuggestion
 from storybank.pipeline.models import Job
 from storybank.privacy.models import StoryTombstone
+from storybank.search.models import SearchDocument
 from storybank.stories.models import ConsentRecord
 from storybank.stories.models import Site
 from storybank.stories.models import Story
@@ -43,6 +44,7 @@ __all__ = [
     "PackStory",
     "PackSuggestion",
     "Redaction",
+    "SearchDocument",
     "Site",
     "Story",
     "StoryAudio",

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import importlib
 
-HOOKS: tuple[str, ...] = ("storybank.curate.withdrawal:story_consent_changed",)
+HOOKS: tuple[str, ...] = (
+    "storybank.curate.withdrawal:story_consent_changed",
+    "storybank.search.indexing:story_consent_changed",
+)
 
 
 def run_consent_hooks(story_id: int, actor_id: int | None) -> None:

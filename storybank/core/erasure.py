@@ -33,6 +33,12 @@ HOOKS: tuple[ErasureHook, ...] = (
     ErasureHook("stories", media="storybank.stories.erasure:media_prefixes"),
     ErasureHook("tag", rows="storybank.tag.erasure:forget_decisions"),
     ErasureHook("curate", rows="storybank.curate.withdrawal:forget_story"),
+    # The FTS5 tables (SQLite) follow search_documents by trigger; scrub_sqlite then merges them.
+    ErasureHook(
+        "search",
+        rows="storybank.search.indexing:forget_story",
+        tables=("search_fts", "search_fts_data", "search_fts_idx", "search_fts_docsize"),
+    ),
 )
 
 

@@ -29,6 +29,7 @@ EXEMPT_TABLES: dict[str, str] = {
     "pack_renders": "manifests: story ids, text versions, quote offsets and consent records, no "
     "text, kept so that whoever received a later-withdrawn story can be told; the cached file "
     "is deleted by the curate hook",
+    "search_fts_config": "FTS5's own settings for the search index; no story data",
     "event_actions": "actions an event agreed, written by facilitators; links to stories are "
     "action_stories",
 }

@@ -34,6 +34,7 @@ from storybank.core.sanitise import clean_story_text
 from storybank.core.sanitise import decode_text_upload
 from storybank.core.storage import Storage
 from storybank.core.storage import StorageTooLarge
+from storybank.core.story_hooks import run_story_hooks
 from storybank.curate.actions import StoryUse
 from storybank.curate.actions import story_use
 from storybank.extensions import db
@@ -429,6 +430,7 @@ def approve_story(actor: User, story_id: int) -> Story:
     record_event(
         AuditAction.STORY_APPROVED, actor_id=actor.id, target_type="story", target_id=story.id
     )
+    run_story_hooks(story.id)
     db.session.commit()
     return story
 

@@ -21,6 +21,7 @@ from storybank.core.db import utcnow
 from storybank.core.errors import InvalidInput
 from storybank.core.errors import NotAllowed
 from storybank.core.errors import NotFound
+from storybank.core.story_hooks import run_story_hooks
 from storybank.extensions import db
 from storybank.pipeline.stages import ProgressCallback
 from storybank.pipeline.stages import StageError
@@ -247,6 +248,7 @@ def decide_theme(actor: User, story_id: int, theme_key: str, present: bool) -> S
         target_id=story.id,
         theme=theme_key,
     )
+    run_story_hooks(story.id)
     db.session.commit()
     return row
 

@@ -1,0 +1,1 @@
+"""Research search: the anonymised text of approved stories whose consent allows research."""

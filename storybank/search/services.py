@@ -1,0 +1,169 @@
+"""Research search: find approved stories whose consent allows research, by words and filters.
+
+Only rows of the search index are ever read, and the index holds only stories that may be
+searched (see `indexing.index_story`), so no filter or backend can reach anything else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from storybank.accounts.models import User
+from storybank.core.errors import NotAllowed
+from storybank.extensions import db
+from storybank.search import policy
+from storybank.search.backends import backend_for
+from storybank.search.backends.base import all_conditions
+from storybank.search.backends.base import date_conditions
+from storybank.search.facets import LENGTH_LABELS
+from storybank.search.facets import FacetCount
+from storybank.search.facets import count_facets
+from storybank.search.models import SearchDocument
+from storybank.search.query import SearchQuery
+from storybank.stories.models import VOICE_LABELS
+from storybank.stories.models import Site
+from storybank.stories.models import StoryType
+from storybank.tag.services import current_codebook
+
+PREVIEW_WORDS = 40
+SOURCE_LABELS = {"audio": "Told aloud", "text": "Written"}
+
+Snippet = tuple[tuple[str, bool], ...]  # (text, whether it matched)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One story found, as a researcher sees it in a list (no title: titles are not anonymised)."""
+
+    story_id: int
+    site: str
+    voice: str
+    story_type: str
+    source: str
+    approved_on: date
+    word_count: int
+    themes: list[str]
+    snippet: Snippet
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of a search, with every facet's counts."""
+
+    query: SearchQuery
+    total: int
+    hits: list[Hit]
+    page: int
+    pages: int
+    facets: dict[str, list[FacetCount]]
+    ranked_within: int | None  # relevance was ranked among only this many newest matches
+    backend: str
+
+
+def require_search(actor: User | None) -> None:
+    """Raise NotAllowed unless the user may search."""
+    if not policy.can_search(actor):
+        raise NotAllowed("Search is for researchers.")
+
+
+def facet_labels() -> dict[str, dict[str, str]]:
+    """The labels of every facet value people choose from, in the order they are shown."""
+    codebook = current_codebook()
+    sites = db.session.scalars(select(Site).order_by(Site.name))
+    return {
+        "theme": {theme.key: theme.name for theme in codebook.themes if not theme.retired},
+        "site": {str(site.id): site.name for site in sites},
+        "voice": {str(voice.value): label for voice, label in VOICE_LABELS.items()},
+        "story_type": {t.value: t.value.capitalize() for t in StoryType},
+        "source": SOURCE_LABELS,
+        "length": LENGTH_LABELS,
+    }
+
+
+def split_snippet(marked: str) -> Snippet:
+    """Split a snippet marked with \\x02 (start of a match) and \\x03 (end) into parts."""
+    parts: list[tuple[str, bool]] = []
+    for piece in re.split(r"(\x02[^\x03]*\x03)", marked):
+        if piece.startswith("\x02"):
+            parts.append((piece.strip("\x02\x03"), True))
+        elif piece:
+            parts.append((piece.replace("\x02", "").replace("\x03", ""), False))
+    return tuple(parts)
+
+
+def _preview(body: str) -> Snippet:
+    words = body.split()
+    text = " ".join(words[:PREVIEW_WORDS]) + (" …" if len(words) > PREVIEW_WORDS else "")
+    return ((text, False),)
+
+
+def _page_ids(query: SearchQuery, total: int) -> tuple[list[int], int, int | None]:
+    """Return the page's story ids, the number of results pages cover, and any ranking cap."""
+    backend = backend_for(db.session)
+    conditions = all_conditions(query)
+    offset = (query.page - 1) * query.per_page
+    if query.effective_sort != "relevance":
+        newest = query.effective_sort == "newest"
+        ids = backend.dated_ids(query.terms, conditions, newest, query.per_page, offset)
+        return ids, total, None
+    cap = current_app.config["SEARCH_RANK_CAP"]
+    ranked_within = None
+    if cap and total > cap:
+        cutoff = backend.newest_cutoff(query.terms, conditions, cap)
+        if cutoff is not None:
+            conditions.add("d.story_id >= :rank_cutoff", rank_cutoff=cutoff)
+            ranked_within = cap
+    ids = backend.ranked_ids(query.terms, conditions, query.per_page, offset)
+    return ids, min(total, ranked_within or total), ranked_within
+
+
+def search_stories(actor: User | None, query: SearchQuery) -> SearchResults:
+    """Return one page of the stories the query finds, best first, with facet counts."""
+    require_search(actor)
+    backend = backend_for(db.session)
+    labels = facet_labels()
+    rows = backend.facet_counts(query.terms, date_conditions(query))
+    total, facets = count_facets(rows, query, labels)
+    ids, covered, ranked_within = _page_ids(query, total) if total else ([], 0, None)
+    pages = max(1, -(-covered // query.per_page))
+    documents = {
+        row.story_id: row
+        for row in db.session.scalars(
+            select(SearchDocument).where(SearchDocument.story_id.in_(ids))
+        )
+    }
+    marked = backend.snippets(query.terms, ids) if query.terms else {}
+    hits = []
+    for story_id in ids:
+        row = documents[story_id]
+        snippet = split_snippet(marked[story_id]) if story_id in marked else _preview(row.body)
+        hits.append(_hit(row, snippet, labels))
+    return SearchResults(query, total, hits, query.page, pages, facets, ranked_within, backend.name)
+
+
+def _hit(row: SearchDocument, snippet: Snippet, labels: dict[str, dict[str, str]]) -> Hit:
+    themes = [labels["theme"].get(key, key) for key in row.themes.strip(",").split(",") if key]
+    return Hit(
+        story_id=row.story_id,
+        site=labels["site"].get(str(row.site_id), ""),
+        voice=labels["voice"].get(row.voice, row.voice),
+        story_type=labels["story_type"].get(row.story_type, row.story_type),
+        source=SOURCE_LABELS.get(row.source, row.source),
+        approved_on=row.approved_on,
+        word_count=row.word_count,
+        themes=themes,
+        snippet=snippet,
+    )
+
+
+def matching_story_ids(actor: User | None, query: SearchQuery) -> Iterator[list[int]]:
+    """Yield, in batches, the ids of every story the query finds (for exports and charts)."""
+    require_search(actor)
+    backend = backend_for(db.session)
+    yield from backend.matching_ids(query.terms, all_conditions(query))
