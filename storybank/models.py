@@ -15,6 +15,8 @@ from storybank.curate.models import PackQuote
 from storybank.curate.models import PackRender
 from storybank.curate.models import PackStory
 from storybank.curate.models import PackSuggestion
+from storybank.exports.models import ExportedStory
+from storybank.exports.models import ExportManifest
 from storybank.pipeline.models import Job
 from storybank.privacy.models import StoryTombstone
 from storybank.search.models import SearchDocument
@@ -35,6 +37,8 @@ __all__ = [
     "ConsentRecord",
     "Event",
     "EventAction",
+    "ExportManifest",
+    "ExportedStory",
     "IdentifierListEntry",
     "Job",
     "Pack",

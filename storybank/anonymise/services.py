@@ -542,6 +542,22 @@ class ReleasedText:
             shift = original_end - released_end
         return offset + shift
 
+    def to_released(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of the original to the released text, widened to whole placeholders."""
+        released_start = self._released_offset(start, is_end=False)
+        released_end = self._released_offset(end, is_end=True)
+        return min(released_start, len(self.text)), min(released_end, len(self.text))
+
+    def _released_offset(self, offset: int, is_end: bool) -> int:
+        shift = 0
+        for original_start, original_end, released_start, released_end in self.placeholders:
+            if offset <= original_start:
+                break
+            if offset < original_end:  # inside a redaction: take all of its placeholder
+                return released_end if is_end else released_start
+            shift = released_end - original_end
+        return offset + shift
+
 
 def released_text(story: Story) -> ReleasedText | None:
     """Return the story's signed-off anonymised text and its placeholder map, or None."""

@@ -65,6 +65,7 @@ class AuditAction(enum.StrEnum):
     ACTION_RECORDED = "action_recorded"
     ACTION_UPDATED = "action_updated"
     ACTIONS_SHARED = "actions_shared"
+    RESEARCH_EXPORTED = "research_exported"
 
 
 # Keys a details mapping may carry. Anything else is dropped, so that story text, notes or

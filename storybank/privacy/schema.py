@@ -32,6 +32,11 @@ EXEMPT_TABLES: dict[str, str] = {
     "search_fts_config": "FTS5's own settings for the search index; no story data",
     "event_actions": "actions an event agreed, written by facilitators; links to stories are "
     "action_stories",
+    "export_manifests": "who exported which search, when and in which format; ids only, kept so "
+    "that people who received a later-withdrawn story can be told",
+    "exported_stories": "the story, text version and consent record ids of each export, with no "
+    "foreign key to stories; ids only, kept so that people who received a later-withdrawn story "
+    "can be told",
 }
 
 
