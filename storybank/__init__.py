@@ -68,6 +68,8 @@ def _register_blueprints(app: Flask) -> None:
     from storybank.accounts.views import bp as auth_bp
     from storybank.admin.views import bp as admin_bp
     from storybank.anonymise.views import bp as anonymise_bp
+    from storybank.api.token_views import bp as api_tokens_bp
+    from storybank.api.views import bp as api_bp
     from storybank.check.views import bp as check_bp
     from storybank.core.web import init_app as init_web
     from storybank.curate.views import bp as events_bp
@@ -85,4 +87,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(themes_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(api_bp)
     init_web(app)

@@ -33,6 +33,8 @@ _STR_SETTINGS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     # Whether approval waits for the storyteller's check of the anonymised story.
     "STORYTELLER_CHECK": "required",
+    # Requests each research API token may make (flask-limiter syntax).
+    "API_RATE_LIMIT": "120 per minute",
 }
 
 
@@ -124,6 +126,7 @@ def build_config(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "SEARCH_RANK_CAP": max(0, settings["SEARCH_RANK_CAP"]),
         "STORYTELLER_CHECK": _storyteller_check(settings["STORYTELLER_CHECK"]),
         "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URI"],
+        "API_RATE_LIMIT": settings["API_RATE_LIMIT"],
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -5,6 +5,7 @@ from storybank.accounts.models import User
 from storybank.anonymise.models import Anonymisation
 from storybank.anonymise.models import IdentifierListEntry
 from storybank.anonymise.models import Redaction
+from storybank.api.models import ApiToken
 from storybank.check.models import StorytellerCheck
 from storybank.core.audit import AuditEvent
 from storybank.curate.models import Event
@@ -31,6 +32,7 @@ from storybank.tag.models import ThemeDefinition
 
 __all__ = [
     "Anonymisation",
+    "ApiToken",
     "AuditEvent",
     "AuthSession",
     "CodebookVersion",

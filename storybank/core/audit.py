@@ -65,6 +65,9 @@ class AuditAction(enum.StrEnum):
     ACTION_RECORDED = "action_recorded"
     ACTION_UPDATED = "action_updated"
     ACTIONS_SHARED = "actions_shared"
+    API_TOKEN_CREATED = "api_token_created"  # noqa: S105 - an event name, not a secret
+    API_TOKEN_REVOKED = "api_token_revoked"  # noqa: S105 - an event name, not a secret
+    API_STORY_READ = "api_story_read"
     RESEARCH_EXPORTED = "research_exported"
 
 
@@ -88,6 +91,8 @@ ALLOWED_DETAIL_KEYS = frozenset(
         "uses",
         "kind",
         "story",
+        "token",
+        "days",
     }
 )
 
