@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from storybank.check.views import bp as check_bp
     from storybank.core.web import init_app as init_web
     from storybank.curate.views import bp as events_bp
+    from storybank.exports.views import bp as exports_bp
     from storybank.privacy.views import bp as privacy_bp
     from storybank.stories.views import bp as stories_bp
     from storybank.stories.views import review_bp
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(themes_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(exports_bp)
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(api_bp)
     init_web(app)
