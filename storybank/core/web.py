@@ -20,7 +20,7 @@ from storybank.core.errors import NotFound
 HOME_BY_ROLE = {
     Role.REPORTER.value: "stories.mine",
     Role.FACILITATOR.value: "review.queue",
-    Role.RESEARCHER.value: "stories.library",
+    Role.RESEARCHER.value: "research.search",
     Role.ADMIN.value: "admin.users",
 }
 

@@ -117,7 +117,7 @@ def test_logged_in_user_visiting_login_goes_home(client, factories, login_as):
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/"
     home = client.get("/")
-    assert urlsplit(home.headers["Location"]).path == "/stories/library"
+    assert urlsplit(home.headers["Location"]).path == "/research/"
 
 
 # --- Sessions end when they should -------------------------------------------------------------
