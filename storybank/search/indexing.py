@@ -17,8 +17,8 @@ from sqlalchemy import select
 from storybank.anonymise.services import released_text
 from storybank.core.db import utcnow
 from storybank.extensions import db
+from storybank.search.codec import facet_codec
 from storybank.search.models import SearchDocument
-from storybank.search.query import facet_key
 from storybank.search.query import length_band
 from storybank.stories.models import Story
 from storybank.stories.models import StoryStatus
@@ -61,7 +61,7 @@ def index_story(story_id: int) -> bool:
     row.approved_on = approved
     row.word_count = words
     row.themes = "," + ",".join(themes) + ("," if themes else "")
-    row.facet_key = facet_key(
+    row.facet_code = facet_codec().encode(
         story.site_id, story.voice, story.story_type, row.source, approved.year,
         length_band(words), themes,
     )  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from datetime import datetime
 
+from sqlalchemy import BigInteger
 from sqlalchemy import Date
 from sqlalchemy import ForeignKey
 from sqlalchemy import String
@@ -40,6 +41,6 @@ class SearchDocument(db.Model):
     word_count: Mapped[int] = mapped_column()
     # Confirmed themes as ",choice,trust," so that one theme is a LIKE '%,key,%' away.
     themes: Mapped[str] = mapped_column(String(400), default=",")
-    # Every facet value in one string, grouped on to count all facets in one pass.
-    facet_key: Mapped[str] = mapped_column(String(500), index=True)
+    # Every facet value packed in one integer (query.FacetCodec), grouped on in one pass.
+    facet_code: Mapped[int] = mapped_column(BigInteger, index=True)
     indexed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -115,16 +115,80 @@ class SearchQuery:
         return "newest" if self.sort == "relevance" and not self.terms else self.sort
 
 
-def facet_key(
-    site_id: int, voice: str, story_type: str, source: str, year: int, band: str, themes: list[str]
-) -> str:
-    """Every facet value of one story in one string (see `FacetValues`)."""
-    return "|".join([str(site_id), voice, story_type, source, str(year), band, ",".join(themes)])
+# Every facet value of a story packed in one integer, so that the database groups matches on
+# one column and facets are counted with array arithmetic. From the lowest bit:
+#   themes (one bit per theme key, THEME_BITS), length band, source, story type, voice,
+#   year - 2000, site id.
+THEME_BITS = 20
+_FIELDS = (("themes", THEME_BITS), ("length", 2), ("source", 1), ("story_type", 3),
+           ("voice", 4), ("year", 8), ("site", 20))  # fmt: skip
+SHIFTS: dict[str, tuple[int, int]] = {}
+_shift = 0
+for _name, _width in _FIELDS:
+    SHIFTS[_name] = (_shift, (1 << _width) - 1)
+    _shift += _width
+
+BAND_CODES = {band.key: number for number, band in enumerate(LENGTH_BANDS)}
+SOURCE_CODES = {"text": 0, "audio": 1}
+
+
+def _code(value: str, known: tuple[str, ...], field_name: str) -> int:
+    """The position of a value in its (append-only) list; the last code means "other"."""
+    mask = SHIFTS[field_name][1]
+    return known.index(value) if value in known and known.index(value) < mask else mask
+
+
+@dataclass(frozen=True)
+class FacetCodec:
+    """Packs and unpacks facet codes; `voices`, `story_types` and `theme_keys` are append-only
+    lists (enum order, and theme keys in the order the codebook first defined them)."""
+
+    voices: tuple[str, ...]
+    story_types: tuple[str, ...]
+    theme_keys: tuple[str, ...]
+
+    def encode(
+        self, site_id: int, voice: str, story_type: str, source: str, year: int, band: str,
+        themes: list[str],
+    ) -> int:  # fmt: skip
+        parts = {
+            "themes": sum(1 << self.theme_keys.index(key) for key in themes
+                          if key in self.theme_keys[:THEME_BITS]),
+            "length": BAND_CODES[band],
+            "source": SOURCE_CODES.get(source, 0),
+            "story_type": _code(story_type, self.story_types, "story_type"),
+            "voice": _code(voice, self.voices, "voice"),
+            "year": min(max(year - 2000, 0), SHIFTS["year"][1]),
+            "site": min(site_id, SHIFTS["site"][1]),
+        }  # fmt: skip
+        return sum(value << SHIFTS[name][0] for name, value in parts.items())
+
+    def decode(self, code: int) -> FacetValues:
+        """Read one code back (for charts and tests; facets use arrays)."""
+
+        def part(name: str) -> int:
+            shift, mask = SHIFTS[name]
+            return (code >> shift) & mask
+
+        themes = frozenset(key for bit, key in enumerate(self.theme_keys[:THEME_BITS])
+                           if part("themes") >> bit & 1)  # fmt: skip
+        voice, story_type = part("voice"), part("story_type")
+        return FacetValues(
+            site=str(part("site")),
+            voice=self.voices[voice] if voice < len(self.voices) else "other",
+            story_type=self.story_types[story_type]
+            if story_type < len(self.story_types)
+            else "other",
+            source="audio" if part("source") else "text",
+            year=str(2000 + part("year")),
+            length=LENGTH_BANDS[part("length")].key,
+            themes=themes,
+        )
 
 
 @dataclass(frozen=True)
 class FacetValues:
-    """A facet key read back."""
+    """A facet code read back."""
 
     site: str
     voice: str
@@ -133,10 +197,3 @@ class FacetValues:
     year: str
     length: str
     themes: frozenset[str]
-
-    @classmethod
-    def parse(cls, key: str) -> FacetValues:
-        site, voice, story_type, source, year, band, themes = key.split("|")
-        return cls(
-            site, voice, story_type, source, year, band, frozenset(filter(None, themes.split(",")))
-        )

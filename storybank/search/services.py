@@ -21,6 +21,7 @@ from storybank.search import policy
 from storybank.search.backends import backend_for
 from storybank.search.backends.base import all_conditions
 from storybank.search.backends.base import date_conditions
+from storybank.search.codec import facet_codec
 from storybank.search.facets import LENGTH_LABELS
 from storybank.search.facets import FacetCount
 from storybank.search.facets import count_facets
@@ -129,7 +130,7 @@ def search_stories(actor: User | None, query: SearchQuery) -> SearchResults:
     backend = backend_for(db.session)
     labels = facet_labels()
     rows = backend.facet_counts(query.terms, date_conditions(query))
-    total, facets = count_facets(rows, query, labels)
+    total, facets = count_facets(rows, query, labels, facet_codec())
     ids, covered, ranked_within = _page_ids(query, total) if total else ([], 0, None)
     pages = max(1, -(-covered // query.per_page))
     documents = {

@@ -50,7 +50,7 @@ def upgrade():
         sa.Column("approved_on", sa.Date(), nullable=False),
         sa.Column("word_count", sa.Integer(), nullable=False),
         sa.Column("themes", sa.String(length=400), nullable=False),
-        sa.Column("facet_key", sa.String(length=500), nullable=False),
+        sa.Column("facet_code", sa.BigInteger(), nullable=False),
         sa.Column("indexed_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["story_id"],
@@ -65,7 +65,7 @@ def upgrade():
             batch_op.f("ix_search_documents_approved_on"), ["approved_on"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_search_documents_facet_key"), ["facet_key"], unique=False
+            batch_op.f("ix_search_documents_facet_code"), ["facet_code"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_search_documents_site_id"), ["site_id"], unique=False)
     dialect = op.get_bind().dialect.name

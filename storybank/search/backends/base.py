@@ -131,10 +131,10 @@ class SearchBackend:
 
     def facet_counts(
         self, terms: tuple[Term, ...], conditions: Conditions
-    ) -> list[tuple[str, int]]:
-        """Count matching stories per facet key, with only `conditions` applied."""
+    ) -> list[tuple[int, int]]:
+        """Count matching stories per facet code, with only `conditions` applied."""
         sql, params = self._select(
-            "d.facet_key, COUNT(*)", terms, conditions, "GROUP BY d.facet_key"
+            "d.facet_code, COUNT(*)", terms, conditions, "GROUP BY d.facet_code"
         )
         return [(key, count) for key, count in self._run(sql, conditions, params)]
 
