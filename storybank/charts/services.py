@@ -1,9 +1,9 @@
 """Pattern charts for researchers: counts over the stories a search finds, small ones hidden.
 
 Counts come from the search index only (approved stories whose current consent allows
-research), in two grouped queries whatever the number of stories: one by facet key (site,
-voice and themes: for the voice, site and together tables and the totals) and one by themes
-and month of approval. Every count leaves here through `shown_count`, so a small one is
+research), in two grouped queries whatever the number of stories: one by themes, voice and
+site (for the voice, site and together tables and the totals) and one by themes and month of
+approval. Every count leaves here through `shown_count`, so a small one is
 only "fewer than N" before it reaches a drawing, a table or a download.
 """
 
@@ -27,7 +27,6 @@ from storybank.core.small_counts import shown_count
 from storybank.extensions import db
 from storybank.search.backends import backend_for
 from storybank.search.backends.base import all_conditions
-from storybank.search.query import FacetValues
 from storybank.search.query import SearchQuery
 from storybank.search.services import facet_labels
 from storybank.search.services import require_search
@@ -72,35 +71,38 @@ class _Tally:
     seen_themes: set[str] = field(default_factory=set)
 
 
-def _themes(stored: str | Iterable[str]) -> list[str]:
-    keys = stored.strip(",").split(",") if isinstance(stored, str) else stored
-    return sorted(key for key in keys if key)
+def _themes(stored: str) -> list[str]:
+    return sorted(key for key in stored.strip(",").split(",") if key)
+
+
+def _grouped(query: SearchQuery, columns: str) -> list[tuple[object, ...]]:
+    """Count the matching index rows grouped by `columns` (fixed SQL from this module) in one
+    query, through the search backend's own query writer, so that words match as in search
+    and every value a person chose reaches the database as a bound parameter."""
+    backend = backend_for(db.session)
+    conditions = all_conditions(query)
+    sql, params = backend._select(f"{columns}, COUNT(*)", query.terms, conditions,
+                                  f"GROUP BY {columns}")  # fmt: skip
+    return [tuple(row) for row in backend._run(sql, conditions, params)]
 
 
 def _tally(query: SearchQuery) -> _Tally:
     """Run the two grouped queries and add their rows up."""
-    backend = backend_for(db.session)
     tally = _Tally()
-    for key, count in backend.facet_counts(query.terms, all_conditions(query)):
-        values = FacetValues.parse(key)
-        themes = _themes(values.themes)
+    for stored, voice, site_id, count in _grouped(query, "d.themes, d.voice, d.site_id"):
+        themes = _themes(str(stored))
         tally.total += count
         tally.untagged += count if not themes else 0
         tally.seen_themes.update(themes)
         for index, theme in enumerate(themes):
-            tally.by_voice[theme, values.voice] += count
-            tally.by_site[theme, values.site] += count
+            tally.by_voice[theme, str(voice)] += count
+            tally.by_site[theme, str(site_id)] += count
             for other in themes[index:]:
                 tally.together[theme, other] += count
-    dialect = db.session.get_bind().dialect.name
-    month = MONTH_SQL[dialect]
-    conditions = all_conditions(query)
-    sql, params = backend._select(  # the search backend's own writer: fixed SQL, bound values
-        f"d.themes, {month}, COUNT(*)", query.terms, conditions, f"GROUP BY d.themes, {month}"
-    )
-    for stored, period, count in backend._run(sql, conditions, params):
-        for theme in _themes(stored):
-            tally.by_month[theme, period] += count
+    month = MONTH_SQL[db.session.get_bind().dialect.name]
+    for stored, period, count in _grouped(query, f"d.themes, {month}"):
+        for theme in _themes(str(stored)):
+            tally.by_month[theme, str(period)] += count
     return tally
 
 
