@@ -93,6 +93,21 @@ def sites_add(name: str) -> None:
     click.echo(f"Added site {site.name}.")
 
 
+@commands.group("search")
+def search_group() -> None:
+    """Look after the research search index."""
+
+
+@search_group.command("reindex")
+@with_appcontext
+def search_reindex() -> None:
+    """Rebuild the search index from the approved stories (after a restore, say)."""
+    from storybank.search.indexing import rebuild_index
+
+    count, seconds = rebuild_index()
+    click.echo(f"Indexed {count} stories that may be searched, in {seconds:.1f} s.")
+
+
 @click.command("train")
 @with_appcontext
 def tag_train_command() -> None:

@@ -193,3 +193,14 @@ def test_punctuation_and_query_syntax_are_only_words(publish, researcher):
     story = publish(BUSES)
     for text in ['buses "', "buses) (", "buses:late", "'buses'", "buses -", "^buses", "buses*)"]:
         assert found(researcher, text=text) == [story.id], text
+
+
+def test_the_reindex_command_rebuilds_the_index(app, publish, researcher):
+    story = publish(GARDEN)
+    db.session.execute(db.delete(SearchDocument))
+    db.session.commit()
+    assert found(researcher) == []
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 1 stories" in result.output
+    assert found(researcher, text="allotment") == [story.id]
