@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from werkzeug.datastructures import MultiDict
+
 from storybank.core.errors import InvalidInput
-from storybank.search.params import Args
 from storybank.search.query import LENGTH_BANDS
 from storybank.search.query import MAX_PER_PAGE
 from storybank.search.query import MAX_QUERY_CHARS
@@ -91,6 +92,8 @@ SEARCH_PARAMS = FILTERS + PAGING
 def _problem(param: Param, value: str) -> str | None:
     """Return what is wrong with one value, or None."""
     schema = param.schema
+    if value == "":
+        return f"Give a value for {param.name}, or leave it out."
     if schema["type"] == "integer":
         if not re.fullmatch(r"[0-9]{1,10}", value.strip()):
             return f"Give {param.name} as a whole number."
@@ -113,10 +116,19 @@ def _problem(param: Param, value: str) -> str | None:
     return None
 
 
-def check_args(args: Args, params: tuple[Param, ...]) -> None:
-    """Raise InvalidInput for the first parameter whose value the API does not accept."""
+def check_args(args: MultiDict[str, str], params: tuple[Param, ...]) -> None:
+    """Raise InvalidInput for an unknown parameter (a misspelt filter would otherwise be
+    ignored, and answer for every story) or the first value the API does not accept."""
+    known = {param.name for param in params}
+    unknown = sorted(name for name in args if name not in known)
+    if unknown:
+        names = ", ".join(sorted(known)) or "none"
+        name = unknown[0][:40]
+        raise InvalidInput(f"Unknown parameter {name!r}; this takes: {names}.", name)
     for param in params:
-        values = [v for v in args.getlist(param.name) if v != ""]
+        values = args.getlist(param.name)
+        if param.name == "q":  # the one parameter an empty value fits: no words
+            values = [v for v in values if v != ""]
         if len(values) > (MAX_VALUES if param.repeats else 1):
             raise InvalidInput(f"Give {param.name} at most {MAX_VALUES} times.", param.name)
         for value in values:

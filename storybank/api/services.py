@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from storybank.accounts.models import User
 from storybank.api import params
@@ -23,7 +24,6 @@ from storybank.core.small_counts import shown_count
 from storybank.extensions import db
 from storybank.search.indexing import may_be_searched
 from storybank.search.models import SearchDocument
-from storybank.search.params import Args
 from storybank.search.params import query_from_args
 from storybank.search.params import query_to_dict
 from storybank.search.services import Snippet
@@ -71,7 +71,7 @@ def _facets(results_facets: dict[str, list[Any]]) -> Json:
     }
 
 
-def search(actor: User | None, args: Args) -> Json:
+def search(actor: User | None, args: MultiDict[str, str]) -> Json:
     """One page of search results with facets, for the given URL parameters."""
     require_api_user(actor)
     params.check_args(args, params.SEARCH_PARAMS)
@@ -151,7 +151,7 @@ def _shown(count: int, threshold: int) -> Json:
     return {"count": shown.value, "label": shown.label}
 
 
-def theme_counts(actor: User | None, args: Args) -> Json:
+def theme_counts(actor: User | None, args: MultiDict[str, str]) -> Json:
     """Stories per theme for the filters, each count below the threshold shown only as small."""
     require_api_user(actor)
     params.check_args(args, params.FILTERS)

@@ -11,6 +11,7 @@ import hashlib
 import re
 
 from flask import Blueprint
+from flask import Response
 from flask import current_app
 from flask import g
 from flask import jsonify
@@ -19,6 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
+from storybank.api import params
 from storybank.api import services
 from storybank.api.openapi import openapi_document
 from storybank.api.tokens import TokenRefused
@@ -33,6 +35,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
+ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 
 
 def _bearer_secret() -> str | None:
@@ -52,10 +55,11 @@ def _rate_limit() -> str:
     return current_app.config["API_RATE_LIMIT"]
 
 
-limiter.limit(_rate_limit, key_func=_rate_key)(bp)
+# One budget per token across every endpoint (a shared scope, not one per route).
+limiter.shared_limit(_rate_limit, scope="research-api", key_func=_rate_key)(bp)
 
 
-def _error(status: int, message: str, **extra: object) -> ResponseReturnValue:
+def _json_error(status: int, message: str, **extra: object) -> ResponseReturnValue:
     response = jsonify({"error": {"status": status, "message": message, **extra}})
     response.status_code = status
     if status == 401:
@@ -66,43 +70,62 @@ def _error(status: int, message: str, **extra: object) -> ResponseReturnValue:
 @bp.before_request
 def authenticate() -> ResponseReturnValue | None:
     """Find the token's owner from the Authorization header, or answer 401."""
+    if request.method == "OPTIONS":  # what may be sent here: nothing but reads
+        return Response(status=204, headers={"Allow": ALLOWED_METHODS})
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     try:
         token = authenticate_secret(_bearer_secret())
     except TokenRefused as refused:
-        return _error(401, str(refused) + " Send Authorization: Bearer <token>.")
+        return _json_error(401, str(refused) + " Send Authorization: Bearer <token>.")
     g.api_token_id = token.id
     g.api_user = token.user
     return None
 
 
+# The parameters each endpoint takes; any other is a 400 (after the token check).
+_PARAMS = {"api.stories": params.SEARCH_PARAMS, "api.theme_counts": params.FILTERS}
+
+
+@bp.before_request
+def refuse_unknown_parameters() -> None:
+    """A misspelt filter would otherwise be ignored and answer for every story."""
+    if request.method in {"GET", "HEAD"}:  # other methods are a 405 whatever they carry
+        params.check_args(request.args, _PARAMS.get(request.endpoint or "", ()))
+
+
 @bp.errorhandler(TokenRefused)
 def token_refused(error: TokenRefused) -> ResponseReturnValue:
-    return _error(401, str(error))
+    return _json_error(401, str(error))
 
 
 @bp.errorhandler(NotFound)
 def not_found(_error: NotFound) -> ResponseReturnValue:
-    return _error(404, "There is nothing here, or you cannot see it.")
+    return _json_error(404, "There is nothing here, or you cannot see it.")
 
 
 @bp.errorhandler(NotAllowed)
 def not_allowed(error: NotAllowed) -> ResponseReturnValue:
-    return _error(403, str(error) or "You do not have permission to do that.")
+    return _json_error(403, str(error) or "You do not have permission to do that.")
 
 
 @bp.errorhandler(InvalidInput)
 def invalid_input(error: InvalidInput) -> ResponseReturnValue:
-    return _error(400, error.message, field=error.field)
+    return _json_error(400, error.message, field=error.field)
 
 
-@bp.errorhandler(HTTPException)
 def http_error(error: HTTPException) -> ResponseReturnValue:
+    """Any HTTP error in the API as JSON (the app's own handlers answer with HTML pages)."""
     status = error.code or 500
     if status == 429:
-        return _error(429, f"Too many requests: this token may make {_rate_limit()}.")
-    return _error(status, error.description or error.name)
+        return _json_error(429, f"Too many requests: this token may make {_rate_limit()}.")
+    return _json_error(status, error.description or error.name)
+
+
+# By code as well as by class: Flask prefers the app's handler for a code to a blueprint's
+# handler for the class, so each code the app answers with a page is claimed here.
+for _code in (HTTPException, 400, 404, 405, 413, 429, 500):
+    bp.register_error_handler(_code, http_error)
 
 
 @bp.route("/stories")
@@ -141,7 +164,7 @@ def openapi() -> ResponseReturnValue:
 def unknown(_rest: str) -> ResponseReturnValue:
     """Any other path or method under the API answers in JSON: the API only reads."""
     if request.method != "GET":
-        response = _error(405, "The research API only reads: use GET.")
-        response.headers["Allow"] = "GET, HEAD, OPTIONS"
+        response = _json_error(405, "The research API only reads: use GET.")
+        response.headers["Allow"] = ALLOWED_METHODS
         return response
     raise NotFound
