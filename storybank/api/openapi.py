@@ -6,6 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from storybank.api import params
+from storybank.search.facets import DIMENSIONS
+from storybank.search.query import SORTS
+from storybank.stories.models import StoryType
+from storybank.stories.models import Voice
 
 Json = dict[str, Any]
 
@@ -19,104 +23,95 @@ def _ref(name: str) -> Json:
 
 
 def _object(properties: Json, required: list[str] | None = None) -> Json:
+    """A closed object: a field the document does not name (a title, say) is a violation."""
     return {
         "type": "object",
         "properties": properties,
         "required": list(properties) if required is None else required,
+        "additionalProperties": False,
     }
 
 
-def _schemas() -> Json:
-    theme = _object({"key": _STRING, "name": _STRING})
+def _array(items: Json) -> Json:
+    return {"type": "array", "items": items}
+
+
+def _query() -> Json:
+    """The search as the API read it (`query_to_dict`)."""
+    lists = ("themes", "voices", "story_types", "sources", "lengths")
+    date = {"type": "string", "format": "date", "nullable": True}
+    return _object(
+        {
+            "q": _STRING,
+            **{name: _array(_STRING) for name in lists},
+            "sites": _array(_INT),
+            "from": date,
+            "to": date,
+            "sort": {"type": "string", "enum": list(SORTS)},
+        }
+    )
+
+
+def _story_schemas() -> Json:
     attributes = {
         "story_id": _INT,
         "site": _object({"id": _INT, "name": _STRING}),
-        "voice": _STRING,
-        "story_type": _STRING,
+        "voice": {"type": "string", "enum": [v.value for v in Voice]},
+        "story_type": {"type": "string", "enum": [t.value for t in StoryType]},
         "source": {"type": "string", "enum": ["audio", "text"]},
         "approved_on": {"type": "string", "format": "date"},
         "word_count": _INT,
-        "themes": {"type": "array", "items": _ref("ThemeRef")},
+        "themes": _array(_ref("ThemeRef")),
     }
-    span = {"type": "array", "items": _INT, "minItems": 2, "maxItems": 2}
-    shown = _object(
-        {"count": _NULLABLE_INT, "label": _STRING},
-    )
-    shown["description"] = 'A count; null with the label "fewer than N" when it is small.'
-    facet = _object(
-        {"value": _STRING, "label": _STRING, "count": _INT, "selected": {"type": "boolean"}}
-    )
-    query = {"type": "object", "additionalProperties": True}
+    span = {**_array(_INT), "minItems": 2, "maxItems": 2}
+    facet = {"value": _STRING, "label": _STRING, "count": _INT, "selected": {"type": "boolean"}}
     return {
-        "Error": _object(
-            {
-                "error": _object(
-                    {
-                        "status": _INT,
-                        "message": _STRING,
-                        "field": {"type": "string", "nullable": True},
-                    },
-                    required=["status", "message"],
-                )
-            }
-        ),
-        "ThemeRef": theme,
+        "ThemeRef": _object({"key": _STRING, "name": _STRING}),
         "SearchHit": _object(
             {
                 **attributes,
                 "snippet": {"type": "string", "description": "Plain anonymised text."},
                 "highlights": {
-                    "type": "array",
-                    "items": span,
+                    **_array(span),
                     "description": "[start, end) character offsets of matches in the snippet.",
                 },
             }
         ),
         "SearchResults": _object(
             {
-                "query": query,
+                "query": _query(),
                 "total": _INT,
                 "page": _INT,
                 "per_page": _INT,
                 "pages": _INT,
                 "ranked_within": _NULLABLE_INT,
-                "results": {"type": "array", "items": _ref("SearchHit")},
-                "facets": {
-                    "type": "object",
-                    "additionalProperties": {"type": "array", "items": _ref("FacetCount")},
-                },
+                "results": _array(_ref("SearchHit")),
+                "facets": _object({name: _array(_ref("FacetCount")) for name in DIMENSIONS}),
             }
         ),
-        "FacetCount": facet,
+        "FacetCount": _object(facet),
         "Story": _object({**attributes, "text": {"type": "string", "description": "Anonymised."}}),
-        "Codebook": _object(
-            {
-                "version": _INT,
-                "themes": {
-                    "type": "array",
-                    "items": _object(
-                        {
-                            "key": _STRING,
-                            "name": _STRING,
-                            "definition": _STRING,
-                            "indicators": {"type": "array", "items": _STRING},
-                        }
-                    ),
-                },
-            }
-        ),
-        "ShownCount": shown,
+    }
+
+
+def _schemas() -> Json:
+    shown = {"count": _NULLABLE_INT, "label": _STRING}
+    small = 'A count; null, with the label "fewer than N", when it is small.'
+    theme = {"key": _STRING, "name": _STRING, "definition": _STRING, "indicators": _array(_STRING)}
+    error = {"status": _INT, "message": _STRING, "field": {"type": "string", "nullable": True}}
+    return {
+        **_story_schemas(),
+        "Error": _object({"error": _object(error, required=["status", "message"])}),
+        "Codebook": _object({"version": _INT, "themes": _array(_object(theme))}),
+        "ShownCount": {**_object(shown), "description": small},
         "ThemeCounts": _object(
             {
-                "query": query,
+                "query": _query(),
                 "threshold": _INT,
                 "total": _ref("ShownCount"),
-                "themes": {
-                    "type": "array",
-                    "items": {
-                        "allOf": [_ref("ShownCount"), _object({"key": _STRING, "name": _STRING})]
-                    },
-                },
+                "themes": _array(
+                    {**_object({"key": _STRING, "name": _STRING, **shown}), "description": small}
+                ),
             }
         ),
     }
