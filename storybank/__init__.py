@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from storybank.curate.views import bp as events_bp
     from storybank.exports.views import bp as exports_bp
     from storybank.privacy.views import bp as privacy_bp
+    from storybank.search.views import bp as research_bp
     from storybank.stories.views import bp as stories_bp
     from storybank.stories.views import review_bp
     from storybank.tag.views import bp as themes_bp
@@ -93,4 +94,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(research_bp)
     init_web(app)
