@@ -22,7 +22,7 @@ _INT_SETTINGS = {
     # Any count people see (packs, charts, exports, the API) below this shows as "fewer than N".
     "SMALL_COUNT_THRESHOLD": 5,
     # Relevance for a very common word is ranked among this many newest matches (0: all).
-    "SEARCH_RANK_CAP": 2000,
+    "SEARCH_RANK_CAP": 1000,
 }
 _STR_SETTINGS = {
     "ENV": "development",

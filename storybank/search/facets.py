@@ -71,15 +71,24 @@ def _filter_masks(
     return masks
 
 
+@dataclass(frozen=True)
+class FacetTally:
+    """What one search found: its size, every facet, and which rows pass every filter."""
+
+    total: int
+    facets: dict[str, list[FacetCount]]
+    passing: np.ndarray
+
+
 def count_facets(
-    rows: list[tuple[int, int]],
+    codes: np.ndarray,
+    counts: np.ndarray,
     query: SearchQuery,
     labels: dict[str, dict[str, str]],
     codec: FacetCodec,
-) -> tuple[int, dict[str, list[FacetCount]]]:
-    """Return the number of stories the query finds, and every facet's counts."""
-    codes = np.array([code for code, _ in rows], dtype=np.int64)
-    counts = np.array([count for _, count in rows], dtype=np.int64)
+) -> FacetTally:
+    """Count the stories the query finds and every facet, from facet codes and their counts
+    (one row per story, or one per distinct code)."""
     parts = {name: _part(codes, name) for name in SHIFTS}
     masks = _filter_masks(parts, query, codec)
     everything = np.ones(len(codes), dtype=bool)
@@ -91,13 +100,13 @@ def count_facets(
                 result &= mask
         return result
 
-    total = int(counts[passing("")].sum())
+    passing_all = passing("")
     facets = {}
     for dimension in DIMENSIONS:
         keep = passing("" if dimension in {"theme", "year"} else dimension)
         tally = _tally(dimension, parts, counts, keep, codec)
         facets[dimension] = _facet(dimension, tally, query, labels)
-    return total, facets
+    return FacetTally(int(counts[passing_all].sum()), facets, passing_all)
 
 
 def _tally(

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import select
 
@@ -24,6 +25,7 @@ from storybank.search.backends.base import date_conditions
 from storybank.search.codec import facet_codec
 from storybank.search.facets import LENGTH_LABELS
 from storybank.search.facets import FacetCount
+from storybank.search.facets import FacetTally
 from storybank.search.facets import count_facets
 from storybank.search.models import SearchDocument
 from storybank.search.query import SearchQuery
@@ -104,24 +106,40 @@ def _preview(body: str) -> Snippet:
     return ((text, False),)
 
 
-def _page_ids(query: SearchQuery, total: int) -> tuple[list[int], int, int | None]:
-    """Return the page's story ids, the number of results pages cover, and any ranking cap."""
+def _tally(
+    query: SearchQuery, labels: dict[str, dict[str, str]]
+) -> tuple[FacetTally, list[int] | None]:
+    """Count the facets and, for relevance, pick the matches that are ranked.
+
+    With words, every match comes back once as (story id, facet code), so facets and the
+    stories to rank come from the same rows; without words, one row per distinct code is
+    enough. Past `SEARCH_RANK_CAP` matches, only the newest that many are ranked.
+    """
+    backend = backend_for(db.session)
+    codec = facet_codec()
+    if not query.terms:
+        rows = backend.grouped_codes(date_conditions(query))
+        return count_facets(rows[:, 0], rows[:, 1], query, labels, codec), None
+    rows = backend.matching_codes(query.terms, date_conditions(query))
+    tally = count_facets(rows[:, 1], np.ones(len(rows), dtype=np.int64), query, labels, codec)
+    if query.effective_sort != "relevance":
+        return tally, None
+    ids = rows[:, 0][tally.passing]
+    cap = current_app.config["SEARCH_RANK_CAP"]
+    if cap and len(ids) > cap:
+        ids = np.partition(ids, len(ids) - cap)[len(ids) - cap :]
+    return tally, [int(story_id) for story_id in ids]
+
+
+def _page_ids(query: SearchQuery, candidates: list[int] | None) -> list[int]:
+    """Return the page's story ids, best first or by date."""
     backend = backend_for(db.session)
     conditions = all_conditions(query)
     offset = (query.page - 1) * query.per_page
-    if query.effective_sort != "relevance":
+    if candidates is None:
         newest = query.effective_sort == "newest"
-        ids = backend.dated_ids(query.terms, conditions, newest, query.per_page, offset)
-        return ids, total, None
-    cap = current_app.config["SEARCH_RANK_CAP"]
-    ranked_within = None
-    if cap and total > cap:
-        cutoff = backend.newest_cutoff(query.terms, conditions, cap)
-        if cutoff is not None:
-            conditions.add("d.story_id >= :rank_cutoff", rank_cutoff=cutoff)
-            ranked_within = cap
-    ids = backend.ranked_ids(query.terms, conditions, query.per_page, offset)
-    return ids, min(total, ranked_within or total), ranked_within
+        return backend.dated_ids(query.terms, conditions, newest, query.per_page, offset)
+    return backend.ranked_ids(query.terms, conditions, query.per_page, offset, candidates)
 
 
 def search_stories(actor: User | None, query: SearchQuery) -> SearchResults:
@@ -129,9 +147,12 @@ def search_stories(actor: User | None, query: SearchQuery) -> SearchResults:
     require_search(actor)
     backend = backend_for(db.session)
     labels = facet_labels()
-    rows = backend.facet_counts(query.terms, date_conditions(query))
-    total, facets = count_facets(rows, query, labels, facet_codec())
-    ids, covered, ranked_within = _page_ids(query, total) if total else ([], 0, None)
+    tally, candidates = _tally(query, labels)
+    ranked_within = None
+    if candidates is not None and len(candidates) < tally.total:
+        ranked_within = len(candidates)
+    covered = min(tally.total, ranked_within or tally.total)
+    ids = _page_ids(query, candidates) if tally.total else []
     pages = max(1, -(-covered // query.per_page))
     documents = {
         row.story_id: row
@@ -145,7 +166,9 @@ def search_stories(actor: User | None, query: SearchQuery) -> SearchResults:
         row = documents[story_id]
         snippet = split_snippet(marked[story_id]) if story_id in marked else _preview(row.body)
         hits.append(_hit(row, snippet, labels))
-    return SearchResults(query, total, hits, query.page, pages, facets, ranked_within, backend.name)
+    return SearchResults(
+        query, tally.total, hits, query.page, pages, tally.facets, ranked_within, backend.name
+    )
 
 
 def _hit(row: SearchDocument, snippet: Snippet, labels: dict[str, dict[str, str]]) -> Hit:

@@ -42,7 +42,6 @@ def upgrade():
         "search_documents",
         sa.Column("story_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("text_version_id", sa.Integer(), nullable=False),
-        sa.Column("body", sa.Text(), nullable=False),
         sa.Column("site_id", sa.Integer(), nullable=False),
         sa.Column("voice", sa.String(length=30), nullable=False),
         sa.Column("story_type", sa.String(length=20), nullable=False),
@@ -52,6 +51,8 @@ def upgrade():
         sa.Column("themes", sa.String(length=400), nullable=False),
         sa.Column("facet_code", sa.BigInteger(), nullable=False),
         sa.Column("indexed_at", sa.DateTime(timezone=True), nullable=False),
+        # Last, so that reading any other column of a row never walks the text's overflow pages.
+        sa.Column("body", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["story_id"],
             ["stories.id"],

@@ -6,11 +6,13 @@ Filter values are always bound parameters; only fixed SQL is ever written into a
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import bindparam
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -78,11 +80,18 @@ def all_conditions(query: SearchQuery) -> Conditions:
 
 @dataclass(frozen=True)
 class Match:
-    """How words match in one backend: a join, a condition and a score (lower is better)."""
+    """How words match in one backend.
 
-    join: str
-    where: str
+    `filter` is a condition on `d` alone, for counting and listing matches; `ranked_source`
+    and `ranked_where` drive a query from the full-text index, for scoring (`score`, best
+    first); `rowid` is the story id column there, so that a cutoff reaches the index itself.
+    """
+
+    filter: str
+    ranked_source: str
+    ranked_where: str
     score: str
+    rowid: str
     params: dict[str, Any]
 
 
@@ -119,38 +128,57 @@ class SearchBackend:
     ) -> tuple[str, dict[str, Any]]:
         """Write a query over the matching rows. Every piece is fixed SQL from this package;
         what a person typed reaches the database only as bound parameters."""
+        source, where, params, order = "search_documents d", "1 = 1", {}, "d.story_id DESC"
         if terms:
             match = self._match(terms)
-            source, where, params = f"search_documents d {match.join}", match.where, match.params
-            order = match.score
-        else:
-            source, where, params, order = "search_documents d", "1 = 1", {}, "d.story_id DESC"
+            params = match.params
+            if score:
+                source, where, order = match.ranked_source, match.ranked_where, match.score
+            else:
+                where = match.filter
         tail = tail.replace("{score}", order) if score else tail
         sql = f"SELECT {columns} FROM {source} WHERE {where} AND {conditions.sql} {tail}"  # noqa: S608
         return sql, params
 
-    def facet_counts(
-        self, terms: tuple[Term, ...], conditions: Conditions
-    ) -> list[tuple[int, int]]:
-        """Count matching stories per facet code, with only `conditions` applied."""
-        sql, params = self._select(
-            "d.facet_code, COUNT(*)", terms, conditions, "GROUP BY d.facet_code"
-        )
-        return [(key, count) for key, count in self._run(sql, conditions, params)]
+    def _arrays(self, sql: str, conditions: Conditions, params: dict[str, Any]) -> np.ndarray:
+        """Run a query of two integer columns straight into an array (no Row objects)."""
+        result = self._run(sql, conditions, params)
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+        flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=2 * len(rows))
+        return flat.reshape(-1, 2)
 
-    def newest_cutoff(
-        self, terms: tuple[Term, ...], conditions: Conditions, cap: int
-    ) -> int | None:
-        """Return the lowest story id among the `cap` newest matches, or None if fewer match."""
-        tail = "ORDER BY d.story_id DESC LIMIT 1 OFFSET :cap_offset"
-        sql, params = self._select("d.story_id", terms, conditions, tail)
-        return self._run(sql, conditions, {**params, "cap_offset": cap - 1}).scalar()
+    def grouped_codes(self, conditions: Conditions) -> np.ndarray:
+        """Every facet code with how many stories carry it: rows of (code, count)."""
+        sql, params = self._select(
+            "d.facet_code, COUNT(*)", (), conditions, "GROUP BY d.facet_code"
+        )
+        return self._arrays(sql, conditions, params)
+
+    def matching_codes(self, terms: tuple[Term, ...], conditions: Conditions) -> np.ndarray:
+        """Every matching story with its facet code: rows of (story id, code)."""
+        sql, params = self._select("d.story_id, d.facet_code", terms, conditions)
+        return self._arrays(sql, conditions, params)
 
     def ranked_ids(
-        self, terms: tuple[Term, ...], conditions: Conditions, limit: int, offset: int
+        self,
+        terms: tuple[Term, ...],
+        conditions: Conditions,
+        limit: int,
+        offset: int,
+        candidates: list[int],
     ) -> list[int]:
-        """Return one page of matching story ids, best first."""
+        """Return one page of the candidates (matching story ids), best first.
+
+        This default scores from the full-text index, every filter applied again, among ids
+        from the lowest candidate up; a backend may rank the candidate ids directly.
+        """
         tail = "ORDER BY {score}, d.story_id DESC LIMIT :limit OFFSET :offset"
+        rowid = self._match(terms).rowid
+        conditions = Conditions(
+            [*conditions.clauses, f"{rowid} >= :rank_cutoff"],
+            {**conditions.params, "rank_cutoff": min(candidates, default=0)},
+            set(conditions.expanding),
+        )
         sql, params = self._select("d.story_id", terms, conditions, tail, score=True)
         extra = {**params, "limit": limit, "offset": offset}
         return [row[0] for row in self._run(sql, conditions, extra)]

@@ -1,8 +1,8 @@
 """PostgreSQL full-text search: a generated tsvector column with a GIN index.
 
 The table keeps its rows narrow (`toast_tuple_target`), so counting tens of thousands of
-matches reads little; the planner is told not to scan the whole table for a word, because
-that would unpack every story's tsvector.
+matches through the GIN index reads little. With current statistics (autovacuum's ANALYZE)
+the planner takes the index for every word measured, even one in 30% of stories.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam
 from sqlalchemy import text
 
+from storybank.search.backends.base import Conditions
 from storybank.search.backends.base import Match
 from storybank.search.backends.base import SearchBackend
 from storybank.search.query import Term
@@ -38,13 +39,36 @@ class PostgresBackend(SearchBackend):
     name = "postgresql-tsvector"
 
     def _match(self, terms: tuple[Term, ...]) -> Match:
-        self.session.execute(text("SET LOCAL enable_seqscan = off"))
+        where = "d.tsv @@ to_tsquery('english', :match)"
         return Match(
-            join="",
-            where="d.tsv @@ to_tsquery('english', :match)",
+            filter=where,
+            ranked_source="search_documents d",
+            ranked_where=where,
             score="ts_rank(d.tsv, to_tsquery('english', :match)) DESC",
+            rowid="d.story_id",
             params={"match": ts_query(terms)},
         )
+
+    def ranked_ids(
+        self,
+        terms: tuple[Term, ...],
+        conditions: Conditions,
+        limit: int,
+        offset: int,
+        candidates: list[int],
+    ) -> list[int]:
+        # The candidates already passed every filter: score just them, by primary key, rather
+        # than matching the word again across the whole index.
+        statement = text(
+            "SELECT d.story_id FROM search_documents d WHERE d.story_id = ANY(:ids) "
+            "ORDER BY ts_rank(d.tsv, to_tsquery('english', :match)) DESC, d.story_id DESC "
+            "LIMIT :limit OFFSET :offset"
+        )
+        rows = self.session.execute(
+            statement,
+            {"ids": candidates, "match": ts_query(terms), "limit": limit, "offset": offset},
+        )
+        return [row[0] for row in rows]
 
     def snippets(self, terms: tuple[Term, ...], story_ids: list[int]) -> dict[int, str]:
         if not story_ids:

@@ -31,10 +31,14 @@ class SqliteBackend(SearchBackend):
     name = "sqlite-fts5"
 
     def _match(self, terms: tuple[Term, ...]) -> Match:
+        # Counting reads the index's rowids once (IN); ranking starts from the index, so
+        # that bm25 and a rowid cutoff are worked out inside FTS5.
         return Match(
-            join="JOIN search_fts ON search_fts.rowid = d.story_id",
-            where="search_fts MATCH :match",
+            filter="d.story_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :match)",
+            ranked_source="search_fts JOIN search_documents d ON d.story_id = search_fts.rowid",
+            ranked_where="search_fts MATCH :match",
             score="bm25(search_fts)",
+            rowid="search_fts.rowid",
             params={"match": fts_query(terms)},
         )
 
