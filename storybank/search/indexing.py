@@ -11,7 +11,6 @@ import logging
 import time
 
 from sqlalchemy import delete
-from sqlalchemy import func
 from sqlalchemy import select
 
 from storybank.anonymise.services import released_text
@@ -114,8 +113,3 @@ def rebuild_index(batch: int = 200) -> tuple[int, float]:
     seconds = time.perf_counter() - started
     log.info("search index rebuilt: %d stories in %.1f s", indexed, seconds)
     return indexed, seconds
-
-
-def index_size() -> int:
-    """Return how many stories the index holds."""
-    return db.session.scalar(select(func.count()).select_from(SearchDocument)) or 0

@@ -162,38 +162,3 @@ class FacetCodec:
             "site": min(site_id, SHIFTS["site"][1]),
         }  # fmt: skip
         return sum(value << SHIFTS[name][0] for name, value in parts.items())
-
-    def decode(self, code: int) -> FacetValues:
-        """Read one code back (for charts and tests; facets use arrays)."""
-
-        def part(name: str) -> int:
-            shift, mask = SHIFTS[name]
-            return (code >> shift) & mask
-
-        themes = frozenset(key for bit, key in enumerate(self.theme_keys[:THEME_BITS])
-                           if part("themes") >> bit & 1)  # fmt: skip
-        voice, story_type = part("voice"), part("story_type")
-        return FacetValues(
-            site=str(part("site")),
-            voice=self.voices[voice] if voice < len(self.voices) else "other",
-            story_type=self.story_types[story_type]
-            if story_type < len(self.story_types)
-            else "other",
-            source="audio" if part("source") else "text",
-            year=str(2000 + part("year")),
-            length=LENGTH_BANDS[part("length")].key,
-            themes=themes,
-        )
-
-
-@dataclass(frozen=True)
-class FacetValues:
-    """A facet code read back."""
-
-    site: str
-    voice: str
-    story_type: str
-    source: str
-    year: str
-    length: str
-    themes: frozenset[str]
