@@ -70,8 +70,8 @@ def _register_blueprints(app: Flask) -> None:
     from storybank.anonymise.views import bp as anonymise_bp
     from storybank.api.token_views import bp as api_tokens_bp
     from storybank.api.views import bp as api_bp
-    from storybank.check.views import bp as check_bp
     from storybank.charts.views import bp as charts_bp
+    from storybank.check.views import bp as check_bp
     from storybank.core.web import init_app as init_web
     from storybank.curate.views import bp as events_bp
     from storybank.exports.views import bp as exports_bp

@@ -32,9 +32,6 @@ from matplotlib.patches import Rectangle
 from storybank.core.small_counts import ShownCount
 
 SVG_NS = "http://www.w3.org/2000/svg"
-XLINK_NS = "http://www.w3.org/1999/xlink"
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", XLINK_NS)
 
 RC = {
     "svg.fonttype": "none",  # text stays text: selectable, small, and escaped by the writer
@@ -302,6 +299,11 @@ def inert_svg(svg: str, prefix: str, title: str) -> str:
     heading = ET.Element(f"{{{SVG_NS}}}title", {"id": f"{prefix}-title"})
     heading.text = title
     root.insert(0, heading)
+    # Plain names and an explicit xmlns: ElementTree's prefix registry is global, and another
+    # writer registering "" would otherwise turn every element into `ns0:svg`.
+    for element in root.iter():
+        element.tag = element.tag.rsplit("}", 1)[-1]
+    root.set("xmlns", SVG_NS)
     return ET.tostring(root, encoding="unicode")
 
 
@@ -318,13 +320,17 @@ def _clean_attributes(element: ET.Element, prefix: str) -> None:
             element.set(name, value)
     for name, value in list(element.attrib.items()):
         local = name.rsplit("}", 1)[-1]
-        if local.lower().startswith("on"):
+        if local != "href" and name.startswith("{"):
+            del element.attrib[name]  # no namespaced attribute is needed to draw a chart
+        elif local.lower().startswith("on"):
             del element.attrib[name]
         elif local == "href":
+            # Plain SVG 2 `href`: an HTML parser reads `xlink:href` only under that exact prefix.
+            del element.attrib[name]
             if value.startswith("#"):
-                element.set(name, f"#{prefix}-{value[1:]}")
-            elif not value.startswith("data:image/png;base64,"):
-                del element.attrib[name]
+                element.set("href", f"#{prefix}-{value[1:]}")
+            elif value.startswith("data:image/png;base64,"):
+                element.set("href", value)
         elif local == "id":
             element.set(name, f"{prefix}-{value}")
         elif "url(" in value:

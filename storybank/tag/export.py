@@ -49,7 +49,6 @@ def codebook_csv(codebook: CodebookVersion) -> str:
 
 def codebook_qdc(codebook: CodebookVersion) -> bytes:
     """Return the codebook in the REFI-QDA codebook exchange format (.qdc)."""
-    ElementTree.register_namespace("", QDC_NAMESPACE)
     root = ElementTree.Element(
         f"{{{QDC_NAMESPACE}}}CodeBook", {"origin": f"Storybank codebook v{codebook.version}"}
     )
@@ -75,4 +74,6 @@ def codebook_qdc(codebook: CodebookVersion) -> bytes:
             if examples:
                 description += f"\n\n{heading}:\n" + "\n".join(f"- {e}" for e in examples)
         ElementTree.SubElement(code, f"{{{QDC_NAMESPACE}}}Description").text = description
-    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return ElementTree.tostring(
+        root, encoding="utf-8", xml_declaration=True, default_namespace=QDC_NAMESPACE
+    )

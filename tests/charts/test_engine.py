@@ -116,3 +116,14 @@ def test_inert_svg_removes_what_could_run_or_leave_the_page():
         assert forbidden not in clean, forbidden
     assert 'fill="#fff"' in clean and 'clip-path="url(#p-c)"' in clean
     assert 'href="#p-r"' in clean and 'id="p-r"' in clean
+
+
+def test_the_svg_keeps_its_own_namespace_whatever_else_registered_one():
+    ET.register_namespace("", "urn:example:other-writer")  # as another XML writer might
+    try:
+        svg = draw_chart(table("by_voice", COUNTS, threshold=5))
+    finally:
+        ET._namespace_map.pop("urn:example:other-writer", None)
+    opening = svg.split(">", 1)[0]
+    assert opening.startswith("<svg ") and 'xmlns="http://www.w3.org/2000/svg"' in opening
+    assert "ns0:" not in svg and "ns1:" not in svg and "xlink:" not in svg
