@@ -39,13 +39,9 @@ TITLES = {
     "by_site": "Themes by site",
     "together": "Themes that occur together",
 }
+
+
 # Fixed SQL per dialect for a story's month of approval, as "YYYY-MM".
-MONTH_SQL = {
-    "sqlite": "substr(d.approved_on, 1, 7)",
-    "postgresql": "to_char(d.approved_on, 'YYYY-MM')",
-}
-
-
 @dataclass(frozen=True)
 class ChartData:
     """The four tables of counts for one search, every count as people may see it."""
@@ -75,21 +71,17 @@ def _themes(stored: str) -> list[str]:
     return sorted(key for key in stored.strip(",").split(",") if key)
 
 
-def _grouped(query: SearchQuery, columns: str) -> list[tuple[object, ...]]:
-    """Count the matching index rows grouped by `columns` (fixed SQL from this module) in one
-    query, through the search backend's own query writer, so that words match as in search
-    and every value a person chose reaches the database as a bound parameter."""
+def _grouped(query: SearchQuery, *groups: str) -> list[tuple[object, ...]]:
+    """Count the matching stories grouped by `groups`, through the search backend, so that
+    words and filters match exactly as in search."""
     backend = backend_for(db.session)
-    conditions = all_conditions(query)
-    sql, params = backend._select(f"{columns}, COUNT(*)", query.terms, conditions,
-                                  f"GROUP BY {columns}")  # fmt: skip
-    return [tuple(row) for row in backend._run(sql, conditions, params)]
+    return backend.grouped_counts(query.terms, all_conditions(query), groups)
 
 
 def _tally(query: SearchQuery) -> _Tally:
     """Run the two grouped queries and add their rows up."""
     tally = _Tally()
-    for stored, voice, site_id, count in _grouped(query, "d.themes, d.voice, d.site_id"):
+    for stored, voice, site_id, count in _grouped(query, "themes", "voice", "site"):
         themes = _themes(str(stored))
         tally.total += count
         tally.untagged += count if not themes else 0
@@ -99,8 +91,7 @@ def _tally(query: SearchQuery) -> _Tally:
             tally.by_site[theme, str(site_id)] += count
             for other in themes[index:]:
                 tally.together[theme, other] += count
-    month = MONTH_SQL[db.session.get_bind().dialect.name]
-    for stored, period, count in _grouped(query, f"d.themes, {month}"):
+    for stored, period, count in _grouped(query, "themes", "month"):
         for theme in _themes(str(stored)):
             tally.by_month[theme, str(period)] += count
     return tally

@@ -15,6 +15,8 @@ from storybank.extensions import db
 from storybank.privacy.services import ConsentUses
 from storybank.privacy.services import change_consent
 from storybank.privacy.services import erase_story
+from storybank.search.backends import backend_for
+from storybank.search.backends.base import all_conditions
 from storybank.search.indexing import rebuild_index
 from storybank.search.models import SearchDocument
 from storybank.search.query import SearchQuery
@@ -115,6 +117,21 @@ def test_facets_count_each_value_with_the_other_filters_applied(publish, researc
     assert voices == {"peer_mentor": 1, "person_on_probation": 1}  # site filter applied
     themes = {f.value: f.count for f in results.facets["theme"]}
     assert themes == {"community": 2, "trust": 1}
+
+
+def test_grouped_counts_match_words_and_filters_and_refuse_unknown_groups(publish, factories):
+    north = factories.site("North")
+    publish(GARDEN, themes=("community",), site=north)
+    publish(BUSES, themes=("trust",), site=north, voice="staff")
+    publish(KETTLE, themes=("trust",))
+    backend = backend_for(db.session)
+    query = SearchQuery(text="buses", site_ids=(north.id,))
+    rows = backend.grouped_counts(query.terms, all_conditions(query), ("voice", "site"))
+    assert rows == [("staff", north.id, 1)]
+    month_rows = backend.grouped_counts((), all_conditions(SearchQuery()), ("month",))
+    assert len(month_rows) == 1 and len(month_rows[0][0]) == 7 and month_rows[0][1] == 3
+    with pytest.raises(ValueError):
+        backend.grouped_counts((), all_conditions(SearchQuery()), ("body",))
 
 
 def test_chosen_themes_must_all_be_present(publish, researcher):

@@ -78,6 +78,15 @@ def all_conditions(query: SearchQuery) -> Conditions:
     return conditions
 
 
+# What matching stories may be counted by: fixed SQL on `d`. A backend may override `month`.
+GROUPS = {
+    "themes": "d.themes",
+    "voice": "d.voice",
+    "site": "d.site_id",
+    "month": "substr(d.approved_on, 1, 7)",
+}
+
+
 @dataclass(frozen=True)
 class Match:
     """How words match in one backend.
@@ -197,6 +206,21 @@ class SearchBackend:
         sql, params = self._select("d.story_id", terms, conditions, tail)
         extra = {**params, "limit": limit, "offset": offset}
         return [row[0] for row in self._run(sql, conditions, extra)]
+
+    def grouped_counts(
+        self, terms: tuple[Term, ...], conditions: Conditions, groups: tuple[str, ...]
+    ) -> list[tuple[Any, ...]]:
+        """Count matching stories grouped by named columns (see `GROUPS`): rows of the
+        group values followed by the count."""
+        columns = ", ".join(self.group_sql(name) for name in groups)
+        sql, params = self._select(f"{columns}, COUNT(*)", terms, conditions, f"GROUP BY {columns}")
+        return [tuple(row) for row in self._run(sql, conditions, params)]
+
+    def group_sql(self, name: str) -> str:
+        """The fixed SQL of one group name; anything else is refused."""
+        if name not in GROUPS:
+            raise ValueError(f"cannot group search documents by {name!r}")
+        return GROUPS[name]
 
     def matching_ids(
         self, terms: tuple[Term, ...], conditions: Conditions, batch: int = 2000

@@ -38,6 +38,11 @@ class PostgresBackend(SearchBackend):
 
     name = "postgresql-tsvector"
 
+    def group_sql(self, name: str) -> str:
+        if name == "month":
+            return "to_char(d.approved_on, 'YYYY-MM')"
+        return super().group_sql(name)
+
     def _match(self, terms: tuple[Term, ...]) -> Match:
         where = "d.tsv @@ to_tsquery('english', :match)"
         return Match(
