@@ -13,20 +13,17 @@ consent record allowing events, confirmed themes, a text and a signed-off anonym
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
 import resource
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import create_engine
+from scratch_database import scratch_database  # bench/, beside this script
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 
 from storybank import create_app
 from storybank.dbtools import upgrade_database
@@ -147,26 +144,9 @@ def _build_pack(facilitator, event_id: int, story_ids: list[int]) -> None:
         )
 
 
-@contextlib.contextmanager
-def _database(root: Path) -> Iterator[str]:
-    """Yield a database URL of our own: a SQLite file, or a new PostgreSQL database on the
-    server STORYBANK_DATABASE_URL names (created here and dropped afterwards; the database
-    that URL names is never touched)."""
+def _database_kind() -> str:
     given = os.environ.get("STORYBANK_DATABASE_URL", "")
-    if not given.startswith("postgresql"):
-        yield f"sqlite:///{root / 'bench.sqlite3'}"
-        return
-    server = make_url(given.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"storybank_bench_{os.getpid()}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    return "postgresql" if given.startswith("postgresql") else "sqlite"
 
 
 def measure_services(args: argparse.Namespace, candidates, story_text) -> None:
@@ -179,7 +159,10 @@ def measure_services(args: argparse.Namespace, candidates, story_text) -> None:
     from storybank.extensions import db
     from storybank.stories.services import create_site
 
-    with tempfile.TemporaryDirectory() as folder, _database(Path(folder)) as url:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        scratch_database(Path(folder), _database_kind()) as url,
+    ):
         root = Path(folder)
         (root / "instance").mkdir()
         config = {

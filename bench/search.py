@@ -23,7 +23,6 @@ peak memory growth is its own (target under 100 MB).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import os
@@ -41,11 +40,11 @@ from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scratch_database import scratch_database  # bench/, beside this script
 
 from storybank import create_app
 from storybank.dbtools import upgrade_database
@@ -94,26 +93,6 @@ def _accumulate(values: list[float]) -> Iterator[float]:
     for value in values:
         total += value
         yield total
-
-
-@contextlib.contextmanager
-def _database(root: Path, kind: str) -> Iterator[str]:
-    """Yield a database URL of our own (see the module docstring)."""
-    if kind == "sqlite":
-        yield f"sqlite:///{root / 'bench.sqlite3'}"
-        return
-    given = os.environ.get("STORYBANK_DATABASE_URL", "")
-    server = make_url(given.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"storybank_bench_search_{os.getpid()}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def _app(url: str, root: Path):
@@ -369,7 +348,10 @@ def run_database(kind: str, stories: int, runs: int) -> None:
     from storybank.stories.services import create_site
     from storybank.tag.services import current_codebook
 
-    with tempfile.TemporaryDirectory() as folder, _database(Path(folder), kind) as url:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        scratch_database(Path(folder), kind, "storybank_bench_search") as url,
+    ):
         root = Path(folder)
         app = _app(url, root)
         upgrade_database(app)

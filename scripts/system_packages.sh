@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need and pip cannot bring: pdftoppm (poppler-utils),
-# which renders pack PDFs to images, and DejaVu fonts, which the print stylesheet names.
+# which renders pack PDFs to images, DejaVu fonts, which the print stylesheet names, and
+# HarfBuzz's subsetter, with which WeasyPrint embeds only the glyphs a PDF uses.
 # Quiet and idempotent: it does nothing when they are already there. Without root or apt-get
 # it only says what is missing (the PNG test then skips outside CI).
 set -uo pipefail
@@ -9,6 +10,9 @@ missing=()
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 if ! command -v fc-list >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "DejaVu Sans"; then
   missing+=(fonts-dejavu-core)
+fi
+if ! ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so.0"; then
+  missing+=(libharfbuzz-subset0)
 fi
 [ "${#missing[@]}" = 0 ] && exit 0
 

@@ -565,7 +565,39 @@ def released_text(story: Story) -> ReleasedText | None:
         return None
     text = story.current_text
     assert text is not None
-    accepted = [r for r in redactions_of(story, text) if r.status == RedactionStatus.ACCEPTED.value]
+    return _released(text, redactions_of(story, text))
+
+
+def released_texts(stories: list[Story]) -> dict[int, ReleasedText]:
+    """`released_text` for many stories in three queries (exports): only signed-off ones."""
+    ids = [story.id for story in stories]
+    signed_off = {
+        record.story_id: record.text_version_id
+        for record in db.session.scalars(
+            select(Anonymisation).where(
+                Anonymisation.story_id.in_(ids), Anonymisation.signed_off_at.is_not(None)
+            )
+        )
+    }
+    texts = {
+        story.id: story.current_text
+        for story in stories
+        if story.current_text is not None and signed_off.get(story.id) == story.current_text.id
+    }
+    redactions: dict[int, list[Redaction]] = {story_id: [] for story_id in texts}
+    wanted = select(Redaction).where(
+        Redaction.story_id.in_(list(texts)),
+        Redaction.text_version_id.in_([text.id for text in texts.values()]),
+    )
+    for redaction in db.session.scalars(wanted):
+        if redaction.text_version_id == texts[redaction.story_id].id:
+            redactions[redaction.story_id].append(redaction)
+    return {story_id: _released(text, redactions[story_id]) for story_id, text in texts.items()}
+
+
+def _released(text: StoryText, redactions: list[Redaction]) -> ReleasedText:
+    """Apply a text version's accepted redactions, keeping where each placeholder went."""
+    accepted = [r for r in redactions if r.status == RedactionStatus.ACCEPTED.value]
     accepted.sort(key=lambda r: r.start)
     replacements = _replacements(text.body, accepted)
     placeholders = []

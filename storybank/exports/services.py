@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from storybank.accounts.models import User
 from storybank.anonymise.services import ReleasedText
-from storybank.anonymise.services import released_text
+from storybank.anonymise.services import released_texts
 from storybank.core.audit import AuditAction
 from storybank.core.audit import record_event
 from storybank.core.errors import NotAllowed
@@ -304,12 +304,14 @@ def _load_batch(
             select(SearchDocument).where(SearchDocument.story_id.in_(ids))
         )
     }
+    loads = [selectinload(Story.consents)]
+    if needs_excerpts:
+        loads.append(selectinload(Story.texts))
     stories = {
         story.id: story
-        for story in db.session.scalars(
-            select(Story).where(Story.id.in_(ids)).options(selectinload(Story.consents))
-        )
+        for story in db.session.scalars(select(Story).where(Story.id.in_(ids)).options(*loads))
     }
+    released = released_texts(list(stories.values())) if needs_excerpts else None
     confirmed: dict[int, list[StoryTheme]] = {story_id: [] for story_id in ids}
     themes = select(StoryTheme).where(
         StoryTheme.story_id.in_(ids), StoryTheme.decision == "confirmed"
@@ -321,7 +323,7 @@ def _load_batch(
         # Defensive: the index holds only exportable stories, but consent is checked again.
         if story is None or document is None or not may_be_searched(story):
             continue
-        record = _record(story, document, confirmed[story_id], needs_excerpts, labels)
+        record = _record(story, document, confirmed[story_id], released, labels)
         if record is not None:
             yield record
 
@@ -330,12 +332,14 @@ def _record(
     story: Story,
     document: SearchDocument,
     themes: list[StoryTheme],
-    needs_excerpts: bool,
+    released_by_story: dict[int, ReleasedText] | None,
     labels: dict[str, dict[str, str]],
 ) -> engine.ExportStory | None:
+    """One story as the export writes it; with excerpts (`released_by_story` given), from
+    its signed-off released text, and not at all if it is no longer signed off."""
     text, excerpts = document.body, ()
-    if needs_excerpts:
-        released = released_text(story)
+    if released_by_story is not None:
+        released = released_by_story.get(story.id)
         if released is None:  # no longer signed off: nothing may leave
             return None
         text, excerpts = released.text, _excerpts(released, themes)
