@@ -105,7 +105,8 @@ def search_reindex() -> None:
     from storybank.search.indexing import rebuild_index
 
     count, seconds = rebuild_index()
-    click.echo(f"Indexed {count} stories that may be searched, in {seconds:.1f} s.")
+    noun = "story" if count == 1 else "stories"
+    click.echo(f"Indexed {count} {noun} that may be searched, in {seconds:.1f} s.")
 
 
 @click.command("train")

@@ -35,6 +35,8 @@ _STR_SETTINGS = {
     "STORYTELLER_CHECK": "required",
     # Requests each research API token may make (flask-limiter syntax).
     "API_RATE_LIMIT": "120 per minute",
+    # Where a large .qdpx export is assembled before it is sent (empty: the system's temp dir).
+    "EXPORT_TEMP_DIR": "",
 }
 
 
@@ -127,6 +129,7 @@ def build_config(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "STORYTELLER_CHECK": _storyteller_check(settings["STORYTELLER_CHECK"]),
         "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URI"],
         "API_RATE_LIMIT": settings["API_RATE_LIMIT"],
+        "EXPORT_TEMP_DIR": settings["EXPORT_TEMP_DIR"],
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

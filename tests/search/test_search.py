@@ -219,5 +219,5 @@ def test_the_reindex_command_rebuilds_the_index(app, publish, researcher):
     assert found(researcher) == []
     result = app.test_cli_runner().invoke(args=["search", "reindex"])
     assert result.exit_code == 0, result.output
-    assert "Indexed 1 stories" in result.output
+    assert "Indexed 1 story that may be searched" in result.output
     assert found(researcher, text="allotment") == [story.id]
