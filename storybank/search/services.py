@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from storybank.accounts.models import User
 from storybank.core.errors import NotAllowed
@@ -154,12 +155,10 @@ def search_stories(actor: User | None, query: SearchQuery) -> SearchResults:
     covered = min(tally.total, ranked_within or tally.total)
     ids = _page_ids(query, candidates) if tally.total else []
     pages = max(1, -(-covered // query.per_page))
-    documents = {
-        row.story_id: row
-        for row in db.session.scalars(
-            select(SearchDocument).where(SearchDocument.story_id.in_(ids))
-        )
-    }
+    wanted = select(SearchDocument).where(SearchDocument.story_id.in_(ids))
+    if query.terms:  # the snippets come from the backend: the whole text is not needed
+        wanted = wanted.options(defer(SearchDocument.body))
+    documents = {row.story_id: row for row in db.session.scalars(wanted)}
     marked = backend.snippets(query.terms, ids) if query.terms else {}
     hits = []
     for story_id in ids:
