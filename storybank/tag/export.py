@@ -49,14 +49,16 @@ def codebook_csv(codebook: CodebookVersion) -> str:
 
 def codebook_qdc(codebook: CodebookVersion) -> bytes:
     """Return the codebook in the REFI-QDA codebook exchange format (.qdc)."""
+    # Plain names under an explicit xmlns: ElementTree's prefix registry is global, so
+    # registering a default namespace would change how every other XML writer names things.
     root = ElementTree.Element(
-        f"{{{QDC_NAMESPACE}}}CodeBook", {"origin": f"Storybank codebook v{codebook.version}"}
+        "CodeBook", {"xmlns": QDC_NAMESPACE, "origin": f"Storybank codebook v{codebook.version}"}
     )
-    codes = ElementTree.SubElement(root, f"{{{QDC_NAMESPACE}}}Codes")
+    codes = ElementTree.SubElement(root, "Codes")
     for position, theme in enumerate(codebook.themes):
         code = ElementTree.SubElement(
             codes,
-            f"{{{QDC_NAMESPACE}}}Code",
+            "Code",
             {
                 "guid": str(uuid.uuid5(_NAMESPACE, theme.key)),
                 "name": theme.name,
@@ -73,7 +75,5 @@ def codebook_qdc(codebook: CodebookVersion) -> bytes:
         ):
             if examples:
                 description += f"\n\n{heading}:\n" + "\n".join(f"- {e}" for e in examples)
-        ElementTree.SubElement(code, f"{{{QDC_NAMESPACE}}}Description").text = description
-    return ElementTree.tostring(
-        root, encoding="utf-8", xml_declaration=True, default_namespace=QDC_NAMESPACE
-    )
+        ElementTree.SubElement(code, "Description").text = description
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
