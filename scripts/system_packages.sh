@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need and pip cannot bring: pdftoppm (poppler-utils),
 # which renders pack PDFs to images, DejaVu fonts, which the print stylesheet names, and
-# HarfBuzz's subsetter, with which WeasyPrint embeds only the glyphs a PDF uses.
+# HarfBuzz's subsetter, with which WeasyPrint embeds only the glyphs a PDF uses, and Chromium,
+# which the real-browser tests (tests/browser) drive through Playwright.
 # Quiet and idempotent: it does nothing when they are already there. Without root or apt-get
-# it only says what is missing (the PNG test then skips outside CI).
+# it only says what is missing (the PNG and browser tests then skip outside CI).
 set -uo pipefail
 
 missing=()
@@ -14,6 +15,7 @@ fi
 if ! ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so.0"; then
   missing+=(libharfbuzz-subset0)
 fi
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ "${#missing[@]}" = 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -1,0 +1,297 @@
+"""A researcher's journey in a real browser, on a desktop and a phone screen: log in, search,
+filter, chart and export, with no CSP violation, script error or sideways scrolling."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from storybank.stories.models import Story
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import CSP_LISTENER
+from tests.browser.conftest import SAVED_SCREENSHOTS
+from tests.browser.conftest import LiveServer
+from tests.factories import Factories
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+    from playwright.sync_api import BrowserContext
+    from playwright.sync_api import ConsoleMessage
+    from playwright.sync_api import Page
+    from playwright.sync_api import Response
+
+pytestmark = pytest.mark.browser
+
+VIEWPORTS = {"desktop": (1280, 800), "phone": (360, 740)}
+# Chromium asks for /favicon.ico by itself, whatever the page says; Storybank serves none (a
+# `<link rel="icon">` in base.html would stop the request). No page links to it, so its 404 is
+# not counted as a broken link.
+BROWSERS_OWN_REQUESTS = ("/favicon.ico",)
+
+# Invented sentences only. WITHHELD's storyteller did not agree to research, and its marker word
+# is in no other story, so any sight of it is a leak.
+GARDEN = "The allotment helped me more than anything. Growing beans gave my week a shape."
+KEYS = (
+    "My officer trusted me with the allotment keys, and that trust changed how I saw probation. "
+    "The beans were growing well by June."
+)
+PLOT = "I chose my own allotment plot and for once the choice was mine, not the panel's."
+HOSTEL = "At the hostel the staff listened when I said the allotment mattered to me."
+KETTLE = "My supervisor trusted me with the kettle rota, which sounds small but mattered."
+MARKER = "marmalade"
+WITHHELD = f"The allotment was where I met the {MARKER} crowd, and they became my community."
+
+
+@dataclass
+class World:
+    """What the journey expects to find."""
+
+    researcher_email: str
+    ids: dict[str, int]
+
+
+@dataclass
+class Watch:
+    """Everything the browser saw go wrong: CSP violations, script errors, failed requests."""
+
+    base_url: str
+    problems: list[str] = field(default_factory=list)
+    visited: list[str] = field(default_factory=list)
+
+    def attach(self, context: BrowserContext) -> None:
+        """Listen on a browser context (before any page opens)."""
+        context.expose_binding(
+            "reportCspViolation", lambda _source, text: self.problems.append(f"CSP: {text}")
+        )
+        context.add_init_script(CSP_LISTENER)
+        context.on("page", self.attach_page)
+
+    def attach_page(self, page: Page) -> None:
+        """Record console errors, uncaught exceptions and failed same-site responses."""
+        page.on("console", self.check_console)
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("response", self.check_response)
+
+    def is_browsers_own(self, url: str) -> bool:
+        """Whether the browser, not the page, made this request."""
+        return any(url == self.base_url + path for path in BROWSERS_OWN_REQUESTS)
+
+    def check_console(self, message: ConsoleMessage) -> None:
+        """A console error is a script error, a blocked resource or a failed load."""
+        if message.type == "error" and not self.is_browsers_own(message.location.get("url", "")):
+            self.problems.append(f"console: {message.text} at {message.location}")
+
+    def check_response(self, response: Response) -> None:
+        """A response of 400 or more from the app is a broken link or a failed request."""
+        ours = response.url.startswith(self.base_url) and not self.is_browsers_own(response.url)
+        if ours and response.status >= 400:
+            self.problems.append(f"HTTP {response.status} for {response.url}")
+
+
+@pytest.fixture
+def world(publish: Callable[..., Story], factories: Factories) -> World:
+    """Five stories for research at two sites, and one whose storyteller did not agree."""
+    north, south = factories.site("North Hub"), factories.site("South Hub")
+    ids = {
+        "garden": publish(GARDEN, themes=("community",), site=north).id,
+        "keys": publish(KEYS, themes=("trust", "community"), site=south, voice="peer_mentor").id,
+        "plot": publish(PLOT, themes=("choice", "community"), site=south).id,
+        "hostel": publish(HOSTEL, themes=("trust",), site=north, voice="staff").id,
+        "kettle": publish(KETTLE, themes=("trust",), site=north).id,
+        "withheld": publish(
+            WITHHELD,
+            themes=("community",),
+            site=north,
+            consent=factories.consent(research=False),
+        ).id,
+    }
+    return World(researcher_email=factories.user("researcher").email, ids=ids)
+
+
+def check_page(page: Page, watch: Watch, size: str, name: str) -> None:
+    """Nothing scrolls sideways and nothing went wrong; keep a screenshot of the page."""
+    overflow = page.evaluate(
+        """() => {
+          const width = window.innerWidth;
+          const wide = [...document.querySelectorAll("body *")]
+            .filter((el) => el.getBoundingClientRect().right > width + 1)
+            .filter((el) => !el.closest(".table-scroll"))
+            .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
+          return {scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 8)};
+        }"""
+    )
+    assert overflow["scroll"] <= overflow["width"] + 1, f"{name} scrolls sideways: {overflow}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{size}-{len(watch.visited) + 1:02d}-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    SAVED_SCREENSHOTS.append(path)
+    watch.visited.append(page.url)
+    assert watch.problems == [], f"on {name}: {watch.problems}"
+
+
+def results_count(page: Page) -> int:
+    """The number in the "N stories found" heading."""
+    heading = page.locator("#results-heading").inner_text()
+    match = re.fullmatch(r"(\d+) (story|stories) found", heading.strip())
+    assert match, heading
+    return int(match.group(1))
+
+
+def search_for(page: Page, words: str) -> None:
+    """Type words into the search box and search."""
+    page.get_by_label("Words", exact=True).fill(words)
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_load_state()
+
+
+def log_in(page: Page, base_url: str, email: str, watch: Watch, size: str) -> None:
+    """Log in through the real form (with its CSRF token) and open "Search stories"."""
+    page.goto(f"{base_url}/login")
+    check_page(page, watch, size, "login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(Factories.PASSWORD)
+    assert page.locator("form input[name=csrf_token]").get_attribute("value")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Log out").wait_for()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Search stories").click()
+    page.get_by_role("heading", level=1, name="Search stories").wait_for()
+
+
+def try_words_and_phrases(page: Page, watch: Watch, size: str, world: World) -> None:
+    """A phrase in quotes needs its words together; the withheld story is never found."""
+    search_for(page, '"growing beans"')
+    assert results_count(page) == 1
+    assert page.locator("ol.results").get_by_text(f"Story #{world.ids['garden']}").is_visible()
+    marked = " ".join(page.locator("ol.results mark").all_inner_texts()).lower()
+    assert "growing" in marked and "beans" in marked
+    check_page(page, watch, size, "search-phrase")
+    search_for(page, "growing beans")
+    assert results_count(page) == 2
+    search_for(page, MARKER)
+    assert results_count(page) == 0
+    assert MARKER not in page.locator("#results").inner_text().lower()
+
+
+def filter_by_theme(page: Page, watch: Watch, size: str, world: World) -> None:
+    """Words, then a theme facet with its count; matches are marked in each snippet."""
+    search_for(page, "allotment")
+    assert results_count(page) == 4
+    results = page.locator("ol.results")
+    for key in ("garden", "keys", "plot", "hostel"):
+        assert results.get_by_text(f"Story #{world.ids[key]}", exact=True).is_visible()
+    assert results.get_by_text(f"Story #{world.ids['withheld']}", exact=True).count() == 0
+    marks = page.locator("ol.results mark").all_inner_texts()
+    assert len(marks) >= 4 and {mark.lower() for mark in marks} == {"allotment"}
+    check_page(page, watch, size, "search-words")
+    filters = page.locator("details.filters-box")
+    if filters.get_attribute("open") is None:
+        filters.locator("summary").click()
+    community = page.get_by_role("checkbox", name=re.compile(r"^Community \(\d+\)$"))
+    assert page.locator("label.check", has=community).inner_text().strip() == "Community (3)"
+    community.check()
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_load_state()
+    assert results_count(page) == 3
+    assert page.get_by_role("checkbox", name=re.compile(r"^Community ")).is_checked()
+    assert results.get_by_text(f"Story #{world.ids['hostel']}", exact=True).count() == 0
+    check_page(page, watch, size, "search-filtered")
+
+
+def open_charts(page: Page, watch: Watch, size: str) -> None:
+    """Four SVG charts, each with its table, of the stories the search found."""
+    page.get_by_role("link", name="Charts of these stories").click()
+    page.get_by_role("heading", level=1, name="Charts of stories").wait_for()
+    # Three stories is a small count, so even the total is given only as "fewer than 5".
+    assert "fewer than 5 stories" in page.locator("main > p.hint").first.inner_text()
+    charts = page.locator("figure.chart-figure > svg")
+    assert charts.count() == 4
+    for index in range(4):
+        box = charts.nth(index).bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 100, box
+        assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"] + 1, box
+    tables = page.locator("table.chart-table")
+    assert tables.count() == 4
+    for index in range(4):
+        assert tables.nth(index).locator("tbody tr").count() >= 1
+        assert tables.nth(index).locator("caption").inner_text()
+    by_site = page.locator("section[aria-labelledby='by_site-heading'] table").inner_text()
+    assert "North Hub" in by_site and "South Hub" in by_site
+    check_page(page, watch, size, "charts")
+    page.get_by_role("link", name="Back to the search").click()
+    page.wait_for_load_state()
+    assert results_count(page) == 3
+
+
+def download(page: Page, label: str, folder: Path) -> bytes:
+    """Click an export link and return the file the browser downloaded."""
+    with page.expect_download() as started:
+        page.get_by_role("link", name=label, exact=True).click()
+    downloaded = started.value
+    assert downloaded.failure() is None
+    path = folder / downloaded.suggested_filename
+    downloaded.save_as(path)
+    return path.read_bytes()
+
+
+def download_exports(page: Page, watch: Watch, size: str, world: World, folder: Path) -> None:
+    """CSV and .qdpx from the export menu hold the three stories and nothing withheld."""
+    page.locator("details.export-menu > summary").click()
+    check_page(page, watch, size, "export-menu")
+    expected = {world.ids[key] for key in ("garden", "keys", "plot")}
+    table = download(page, "Stories (CSV)", folder).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(table)))
+    assert {int(row["story_id"]) for row in rows} == expected
+    assert all("community" in row["themes"] for row in rows)
+    assert MARKER not in table.lower()
+    project = download(page, "QualCoder or NVivo project (.qdpx)", folder)
+    with zipfile.ZipFile(io.BytesIO(project)) as archive:
+        assert "project.qde" in archive.namelist()
+        qde = archive.read("project.qde").decode("utf-8")
+    for story_id in expected:
+        assert f'name="Story {story_id}"' in qde
+    assert f'name="Story {world.ids["withheld"]}"' not in qde
+    assert MARKER not in qde.lower()
+
+
+def open_earlier_exports(page: Page, watch: Watch, size: str) -> None:
+    """ "Your earlier exports" lists both downloads, with their search."""
+    page.get_by_role("link", name="Your earlier exports").click()
+    page.get_by_role("heading", level=1, name="My exports").wait_for()
+    cards = page.locator("main ul.cards > li")
+    assert cards.count() == 2
+    text = page.locator("main ul.cards").inner_text()
+    assert "Stories (CSV)" in text and ".qdpx" in text
+    assert text.count("3 stories") == 2 and "“allotment”" in text and "community" in text
+    check_page(page, watch, size, "exports")
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+def test_a_researcher_searches_charts_and_exports_in_a_real_browser(
+    size: str, chromium: Browser, live_server: LiveServer, world: World, tmp_path: Path
+) -> None:
+    width, height = VIEWPORTS[size]
+    watch = Watch(base_url=live_server.url)
+    context = chromium.new_context(viewport={"width": width, "height": height})
+    watch.attach(context)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        log_in(page, live_server.url, world.researcher_email, watch, size)
+        try_words_and_phrases(page, watch, size, world)
+        filter_by_theme(page, watch, size, world)
+        open_charts(page, watch, size)
+        download_exports(page, watch, size, world, tmp_path)
+        open_earlier_exports(page, watch, size)
+    finally:
+        context.close()
+    assert len(watch.visited) == 7
+    assert watch.problems == []
