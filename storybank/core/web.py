@@ -36,9 +36,15 @@ def home() -> Response:
     return redirect(url_for(HOME_BY_ROLE.get(current_user.role, "auth.login")))
 
 
+def favicon() -> Response:
+    """Browsers and feed readers ask for /favicon.ico whatever the page links to."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 def init_app(app: Flask) -> None:
     """Register the home page, error handlers and template globals."""
     app.add_url_rule("/", "home", home)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
 
     @app.errorhandler(NotFound)
     def not_found(_error: NotFound) -> tuple[str, int]:

@@ -68,7 +68,7 @@ KINDS = {
         ExportKind("excerpts_csv", "Coded excerpts (CSV)", "csv", CSV, True),
         ExportKind("matrix_csv", "Story by theme matrix (CSV)", "csv", CSV, False),
         ExportKind("json", "Stories and excerpts (JSON)", "json", "application/json", True),
-        ExportKind("qdpx", "REFI-QDA project (.qdpx)", "qdpx", "application/zip", True),
+        ExportKind("qdpx", "QualCoder or NVivo project (.qdpx)", "qdpx", "application/zip", True),
     )
 }
 

@@ -32,10 +32,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 VIEWPORTS = {"desktop": (1280, 800), "phone": (360, 740)}
-# Chromium asks for /favicon.ico by itself, whatever the page says; Storybank serves none (a
-# `<link rel="icon">` in base.html would stop the request). No page links to it, so its 404 is
-# not counted as a broken link.
-BROWSERS_OWN_REQUESTS = ("/favicon.ico",)
 
 # Invented sentences only. WITHHELD's storyteller did not agree to research, and its marker word
 # is in no other story, so any sight of it is a leak.
@@ -81,18 +77,14 @@ class Watch:
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on("response", self.check_response)
 
-    def is_browsers_own(self, url: str) -> bool:
-        """Whether the browser, not the page, made this request."""
-        return any(url == self.base_url + path for path in BROWSERS_OWN_REQUESTS)
-
     def check_console(self, message: ConsoleMessage) -> None:
         """A console error is a script error, a blocked resource or a failed load."""
-        if message.type == "error" and not self.is_browsers_own(message.location.get("url", "")):
+        if message.type == "error":
             self.problems.append(f"console: {message.text} at {message.location}")
 
     def check_response(self, response: Response) -> None:
         """A response of 400 or more from the app is a broken link or a failed request."""
-        ours = response.url.startswith(self.base_url) and not self.is_browsers_own(response.url)
+        ours = response.url.startswith(self.base_url)
         if ours and response.status >= 400:
             self.problems.append(f"HTTP {response.status} for {response.url}")
 
@@ -263,9 +255,9 @@ def download_exports(page: Page, watch: Watch, size: str, world: World, folder: 
 
 
 def open_earlier_exports(page: Page, watch: Watch, size: str) -> None:
-    """ "Your earlier exports" lists both downloads, with their search."""
-    page.get_by_role("link", name="Your earlier exports").click()
-    page.get_by_role("heading", level=1, name="My exports").wait_for()
+    """ "Your exports" lists both downloads, with their search."""
+    page.get_by_role("link", name="Your exports").click()
+    page.get_by_role("heading", level=1, name="Your exports").wait_for()
     cards = page.locator("main ul.cards > li")
     assert cards.count() == 2
     text = page.locator("main ul.cards").inner_text()

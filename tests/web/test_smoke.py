@@ -60,3 +60,13 @@ def test_my_stories_lists_only_mine_with_each_stage(client, factories, login_as)
     assert "In review" in page
     assert 'class="stage stage-done"' in page
     assert "Ingest" in page
+
+
+def test_every_page_names_an_icon_and_favicon_ico_finds_it(client):
+    login = client.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg"' in login
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/static/favicon.svg")
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
