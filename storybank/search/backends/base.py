@@ -91,7 +91,8 @@ GROUPS = {
 class Match:
     """How words match in one backend.
 
-    `filter` is a condition on `d` alone, for counting and listing matches; `ranked_source`
+    `filter` is a condition on `d` (read from `filter_source`), for counting and listing
+    matches; `ranked_source`
     and `ranked_where` drive a query from the full-text index, for scoring (`score`, best
     first); `rowid` is the story id column there, so that a cutoff reaches the index itself.
     """
@@ -102,6 +103,7 @@ class Match:
     score: str
     rowid: str
     params: dict[str, Any]
+    filter_source: str = "search_documents d"
 
 
 class SearchBackend:
@@ -144,7 +146,7 @@ class SearchBackend:
             if score:
                 source, where, order = match.ranked_source, match.ranked_where, match.score
             else:
-                where = match.filter
+                source, where = match.filter_source, match.filter
         tail = tail.replace("{score}", order) if score else tail
         sql = f"SELECT {columns} FROM {source} WHERE {where} AND {conditions.sql} {tail}"  # noqa: S608
         return sql, params
