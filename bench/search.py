@@ -214,7 +214,6 @@ def _timed(run, runs: int) -> tuple[float, float, object]:
 
 
 def _document_frequency(word: str, sample: int = 2000) -> float:
-
     from storybank.extensions import db
     from storybank.search.models import SearchDocument
 
