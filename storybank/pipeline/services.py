@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import traceback
 from datetime import timedelta
 
@@ -17,6 +15,9 @@ from storybank.core.erasure import sweep_erased_story
 from storybank.extensions import db
 from storybank.pipeline.models import Job
 from storybank.pipeline.models import JobStatus
+from storybank.pipeline.processes import HOST
+from storybank.pipeline.processes import is_worker_gone
+from storybank.pipeline.processes import worker_identity
 from storybank.pipeline.stages import STAGE_NAMES
 from storybank.pipeline.stages import JobCancelled
 from storybank.pipeline.stages import Stage
@@ -28,14 +29,14 @@ from storybank.stories.models import StoryStatus
 
 log = logging.getLogger(__name__)
 
-_HOST = socket.gethostname()
+_HOST = HOST
 # Write progress at most this often, so a fast stage does not hammer the database.
 _PROGRESS_STEP = 0.02
 
 
 def worker_name() -> str:
-    """Name this process, so that a crashed worker's jobs can be recognised as abandoned."""
-    return f"{_HOST}:{os.getpid()}"
+    """Name this process (host, PID, start time), so a crashed worker's jobs are recognised."""
+    return worker_identity()
 
 
 def _queue():
@@ -227,26 +228,12 @@ def retry_failed_stage(story: Story) -> Job:
     return job
 
 
-def _worker_is_gone(worker: str | None) -> bool:
-    if not worker:
-        return True
-    host, _, pid = worker.rpartition(":")
-    if host != _HOST or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
 def resume_abandoned_jobs(requeue_waiting: bool = False) -> list[int]:
     """Put back jobs whose worker died; with requeue_waiting, queue every waiting job again.
 
-    A job is abandoned when its worker process on this host is gone, or when its heartbeat is
-    older than the lease (a worker on another machine that died). Re-queueing is safe: a job
+    A job is abandoned when its worker process on this host is gone (a zombie, or its PID now
+    another process's, included), or when its heartbeat is older than the lease (a worker on
+    another machine, whose process cannot be checked from here). Re-queueing is safe: a job
     runs only once it is claimed, and stages are idempotent.
     """
     now = utcnow()
@@ -256,7 +243,7 @@ def resume_abandoned_jobs(requeue_waiting: bool = False) -> list[int]:
     running = db.session.scalars(select(Job).where(Job.status == JobStatus.RUNNING.value))
     for job in list(running):
         stale = job.heartbeat_at is None or now - job.heartbeat_at > lease
-        if not (stale or _worker_is_gone(job.worker)):
+        if not (stale or is_worker_gone(job.worker)):
             continue
         if job.attempts >= max_attempts:
             _fail(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import time
 from datetime import timedelta
 
 import pytest
@@ -12,6 +15,8 @@ from storybank.core.db import utcnow
 from storybank.extensions import db
 from storybank.pipeline import services as pipeline
 from storybank.pipeline.models import Job
+from storybank.pipeline.processes import read_stat
+from storybank.pipeline.processes import worker_identity
 from storybank.pipeline.stages import InvalidTransition
 from storybank.pipeline.stages import StageError
 from storybank.pipeline.stages import move_story
@@ -159,6 +164,54 @@ def test_job_of_a_dead_worker_on_this_host_is_resumed(make_app, factories):
         assert job.status == "done"
     finally:
         ctx.pop()
+
+
+def test_job_of_a_zombie_worker_is_resumed_at_once(make_app, factories):
+    # A zombie's PID still answers kill(pid, 0); its job must not wait for the lease.
+    child = subprocess.Popen(["sleep", "60"])
+    try:
+        identity = worker_identity(child.pid)
+        child.kill()  # not reaped: it stays a zombie until wait()
+        deadline = time.monotonic() + 10
+        while read_stat(child.pid).state != "Z" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert read_stat(child.pid).state == "Z"
+        _app, ctx, _story, job = _stuck_job(factories, make_app, identity, timedelta(seconds=5))
+        try:
+            assert pipeline.resume_abandoned_jobs() == [job.id]
+        finally:
+            ctx.pop()
+    finally:
+        child.wait()
+
+
+def test_job_of_a_live_worker_on_this_host_is_left_alone(make_app, factories):
+    _app, ctx, _story, _job = _stuck_job(
+        factories, make_app, worker_identity(), timedelta(seconds=5)
+    )
+    try:
+        assert pipeline.resume_abandoned_jobs() == []
+    finally:
+        ctx.pop()
+
+
+def test_job_whose_worker_pid_now_belongs_to_another_process_is_resumed(make_app, factories):
+    # Same host and PID, but a different start time: the PID was recycled.
+    reused = worker_identity().rsplit(":", 1)[0] + ":1"
+    _app, ctx, _story, job = _stuck_job(factories, make_app, reused, timedelta(seconds=5))
+    try:
+        assert pipeline.resume_abandoned_jobs() == [job.id]
+    finally:
+        ctx.pop()
+
+
+def test_jobs_record_the_workers_host_pid_and_start_time(factories):
+    story = factories.story(factories.user("reporter"))
+    for job in _all_jobs(story):
+        assert job.worker == worker_identity()
+        host, pid, start = job.worker.split(":")
+        assert (host, int(pid)) == (pipeline._HOST, os.getpid())
+        assert int(start) == read_stat(os.getpid()).start_ticks
 
 
 def test_job_of_a_live_worker_elsewhere_is_left_alone_until_its_lease_ends(make_app, factories):
