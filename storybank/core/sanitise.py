@@ -1,27 +1,16 @@
-"""Turn what a person pasted or uploaded into inert plain text, or say why it cannot be."""
+"""Turn what a person pasted or uploaded into plain text kept as written, or say why not."""
 
 from __future__ import annotations
 
-import html
+import codecs
 import re
 import unicodedata
 
-import bleach
-
 from storybank.core.errors import InvalidInput
 
-# Markup that would run or load something if it were ever rendered as HTML. A story with
-# any of this is refused with a message, rather than silently changed.
-_ACTIVE_MARKUP = re.compile(
-    r"<\s*/?\s*(script|iframe|object|embed|style|link|meta|base|form|svg|math|frame|frameset|applet)\b"
-    r"|\bon[a-z]+\s*=\s*[\"']?[^\s>]"
-    r"|(?:java|vb)script\s*:"
-    r"|data\s*:\s*text/html",
-    re.IGNORECASE,
-)
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-# Control characters other than tab, newline and carriage return mark a binary file.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters other than tab and newline, C1 controls and lone surrogates are not words.
+# Stories are never HTML: Jinja escapes them wherever they are shown, so "<name>" stays as typed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _BINARY_SIGNATURES = (
     b"%PDF",
     b"\x89PNG",
@@ -35,58 +24,40 @@ _BINARY_SIGNATURES = (
     b"fLaC",
     b"\x1a\x45\xdf\xa3",
 )
-
-
-def find_active_markup(text: str) -> str | None:
-    """Return the first piece of active markup in the text, or None."""
-    for candidate in (text, html.unescape(text)):
-        match = _ACTIVE_MARKUP.search(candidate)
-        if match:
-            return match.group(0).strip()
-    return None
-
-
-def _refuse_active_markup(text: str) -> None:
-    found = find_active_markup(text)
-    if found:
-        raise InvalidInput(
-            f"The story contains web page code ({found[:30]!s}). Stories are plain text: "
-            "remove the code and submit again.",
-            field="text",
-        )
+NOT_TEXT = "That file is not a text file. Upload a .txt file, or paste the story instead."
 
 
 def clean_story_text(text: str) -> str:
-    """Return the text as plain text: harmless tags stripped, normalised, never active."""
-    _refuse_active_markup(text)
-    if _TAG.search(text):
-        # bleach strips the tags and escapes the rest; unescaping gives the plain words back.
-        text = html.unescape(bleach.clean(text, tags=set(), attributes={}, strip=True))
-        # Stripping can join pieces into new markup ("<scr<b></b>ipt>"), so check again.
-        _refuse_active_markup(text)
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    # Control characters (NUL, form feeds from word processors) are not words: drop them.
-    return _CONTROL.sub("", text).strip()
+    """Return the words as written: line endings unified, control characters dropped, NFC."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Drop controls before normalising, so a dropped one cannot leave an uncomposed pair behind.
+    text = unicodedata.normalize("NFC", _CONTROL.sub("", text))
+    return text.strip()
+
+
+def _decode_by_bom(data: bytes) -> str:
+    """Decode UTF-16 (LE or BE) when the file starts with its byte order mark, else UTF-8."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not data.startswith(
+        codecs.BOM_UTF32_LE
+    ):
+        return data.decode("utf-16")
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) or b"\x00" in data[:8192]:
+        raise InvalidInput(NOT_TEXT, field="text_file")
+    return data.decode("utf-8-sig")
 
 
 def decode_text_upload(data: bytes) -> str:
-    """Decode an uploaded .txt file, refusing anything that is not UTF-8 text."""
-    if data.startswith(_BINARY_SIGNATURES) or b"\x00" in data[:8192]:
-        raise InvalidInput(
-            "That file is not a text file. Upload a .txt file, or paste the story instead.",
-            field="text_file",
-        )
+    """Decode an uploaded .txt file (UTF-8, or UTF-16 with a BOM), refusing anything binary."""
+    if data.startswith(_BINARY_SIGNATURES):
+        raise InvalidInput(NOT_TEXT, field="text_file")
     try:
-        text = data.decode("utf-8-sig")
+        text = _decode_by_bom(data)
     except UnicodeDecodeError as error:
         raise InvalidInput(
             "That file is not saved as UTF-8 text, so some letters would be lost. Open it, "
             "save it again as 'UTF-8' text, and upload it again, or paste the story instead.",
             field="text_file",
         ) from error
-    if _CONTROL.search(text):
-        raise InvalidInput(
-            "That file is not a text file. Upload a .txt file, or paste the story instead.",
-            field="text_file",
-        )
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
+        raise InvalidInput(NOT_TEXT, field="text_file")
     return text

@@ -26,7 +26,6 @@ TOO_LONG = "The story is longer than the 200 KB limit for a text story."
 FILE_TOO_LARGE = "That file is larger than the 200 KB limit for a text story."
 NOT_UTF8 = "That file is not saved as UTF-8 text, so some letters would be lost."
 NOT_TEXT = "That file is not a text file. Upload a .txt file, or paste the story instead."
-WEB_CODE = "Stories are plain text: remove the code and submit again."
 NO_CONSENT = (
     "Storybank can only keep a story when the storyteller agrees to it being processed and stored."
 )
@@ -121,10 +120,6 @@ def test_whitespace_only_story_is_refused_with_a_message(client, reporter, site,
     assert_refused(submit(client, site, text=blank), EMPTY)
 
 
-def test_story_made_only_of_stripped_tags_is_refused_as_empty(client, reporter, site):
-    assert_refused(submit(client, site, text="<b></b><p> </p>"), EMPTY)
-
-
 def test_empty_uploaded_file_is_refused_as_empty(client, reporter, site):
     assert_refused(submit(client, site, text="", text_file=upload(b"")), EMPTY)
 
@@ -192,52 +187,50 @@ def test_pasted_text_with_a_nul_byte_is_refused_or_cleaned(client, reporter, sit
         assert "\x00" not in stored_text()
 
 
-# --- Active markup ------------------------------------------------------------------------------
+# --- Markup is kept as written and shown escaped ---------------------------------------------
 
 ACTIVE = [
     pytest.param("<script>alert(1)</script>", id="script"),
     pytest.param("Hello <SCRIPT src=//evil.example/x.js></SCRIPT>", id="script-upper"),
     pytest.param("<img src=x onerror=alert(1)>", id="img-onerror"),
     pytest.param('<a href="javascript:alert(1)">my story</a>', id="javascript-link"),
-    pytest.param('<a href="JaVaScRiPt :alert(1)">x</a>', id="javascript-mixed-case"),
     pytest.param("&lt;script&gt;alert(1)&lt;/script&gt;", id="entity-encoded-script"),
-    pytest.param("&#60;script&#62;alert(1)&#60;/script&#62;", id="numeric-entity-script"),
-    pytest.param("&lt;img src=x onerror=alert(1)&gt;", id="entity-encoded-onerror"),
     pytest.param("<iframe src=https://evil.example></iframe>", id="iframe"),
     pytest.param("<svg onload=alert(1)>", id="svg-onload"),
-    pytest.param('<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>', id="data-url"),
+    pytest.param("&lt;scr<b></b>ipt&gt;alert(1)&lt;/scr<b></b>ipt&gt;", id="split-script"),
 ]
 
 
 @pytest.mark.parametrize("markup", ACTIVE)
-def test_pasted_active_markup_is_refused_and_never_echoed_raw(client, reporter, site, markup):
+def test_pasted_markup_is_stored_as_written_and_shown_inert(client, reporter, site, markup):
     story = f"I met my case manager. {markup} It went well."
-    response = submit(client, site, text=story)
-    assert_refused(response, WEB_CODE)
-    body = response.get_data(as_text=True)
+    assert submit(client, site, text=story).status_code == 302
+    assert stored_text() == story
+    story_id = db.session.scalar(db.select(Story.id))
+    body = client.get(f"/stories/{story_id}/original").get_data(as_text=True)
     assert markup not in body
     assert "<script>alert" not in body.lower()
-    assert "onerror=alert(1)>" not in body
+    assert "<img src=x" not in body
 
 
 @pytest.mark.parametrize("markup", ACTIVE[:3])
-def test_uploaded_active_markup_is_refused(client, reporter, site, markup):
-    response = submit(client, site, text="", text_file=upload(markup.encode()))
-    assert_refused(response, WEB_CODE)
+def test_uploaded_markup_is_stored_as_written(client, reporter, site, markup):
+    assert submit(client, site, text="", text_file=upload(markup.encode())).status_code == 302
+    assert stored_text() == markup
 
 
 @pytest.mark.parametrize(
-    "smuggled",
+    "story",
     [
-        pytest.param("&lt;scr<b></b>ipt&gt;alert(1)&lt;/scr<b></b>ipt&gt;", id="split-script"),
-        pytest.param("&lt;img src=x o<i></i>nerror=alert(1)&gt;", id="split-onerror"),
+        pytest.param("Then <name> told me to leave.", id="angle-brackets"),
+        pytest.param("I learned javascript: it got me a job.", id="javascript-colon"),
+        pytest.param("My mate said onion=good and data: text/html is a thing.", id="look-alikes"),
     ],
 )
-def test_markup_split_by_harmless_tags_is_refused_not_joined_up_and_stored(
-    client, reporter, site, smuggled
-):
-    """Stripping '<b></b>' out of '&lt;scr<b></b>ipt&gt;' must not leave '<script>' stored."""
-    assert_refused(submit(client, site, text=f"Hello {smuggled} there"), WEB_CODE)
+def test_harmless_story_that_looks_like_code_is_kept_word_for_word(client, reporter, site, story):
+    response = submit(client, site, text=story)
+    assert response.status_code == 302, page_text(response)
+    assert stored_text() == story
 
 
 # --- Consent and the rest of the form ---------------------------------------------------------
@@ -335,10 +328,10 @@ def test_same_submission_key_from_two_reporters_makes_two_stories(
 # --- What is accepted, and how it is shown ------------------------------------------------------
 
 
-def test_harmless_html_is_stripped_to_plain_text(client, reporter, site):
+def test_html_is_kept_as_the_words_typed(client, reporter, site):
     response = submit(client, site, text="It was <b>bold</b> and <i>kind</i>.<br>Thank you.")
     assert response.status_code == 302
-    assert stored_text() == "It was bold and kind.Thank you."
+    assert stored_text() == "It was <b>bold</b> and <i>kind</i>.<br>Thank you."
 
 
 def test_utf8_file_with_bom_and_non_ascii_is_accepted_intact(client, reporter, site):
@@ -346,6 +339,28 @@ def test_utf8_file_with_bom_and_non_ascii_is_accepted_intact(client, reporter, s
     response = submit(client, site, text="", text_file=upload(data))
     assert response.status_code == 302, page_text(response)
     assert stored_text() == "Zoë\u2019s café — naïve résumé"
+
+
+@pytest.mark.parametrize(
+    "encoding", [pytest.param("utf-16", id="utf-16-native-bom"), "utf-16-le", "utf-16-be"]
+)
+def test_utf16_file_with_bom_is_accepted_intact(client, reporter, site, encoding):
+    words = "Zoë\u2019s café\r\nsecond line — naïve"
+    data = ("\ufeff" + words).encode(encoding) if encoding != "utf-16" else words.encode(encoding)
+    response = submit(client, site, text="", text_file=upload(data))
+    assert response.status_code == 302, page_text(response)
+    assert stored_text() == "Zoë\u2019s café\nsecond line — naïve"
+
+
+def test_utf8_file_without_bom_is_accepted(client, reporter, site):
+    response = submit(client, site, text="", text_file=upload("Straße ok".encode()))
+    assert response.status_code == 302, page_text(response)
+    assert stored_text() == "Straße ok"
+
+
+def test_binary_behind_a_utf16_bom_is_refused(client, reporter, site):
+    data = b"\xff\xfe" + "hi\x01\x02there".encode("utf-16-le")
+    assert_refused(submit(client, site, text="", text_file=upload(data)), NOT_TEXT)
 
 
 def test_windows_line_endings_are_normalised(client, reporter, site):
