@@ -10,6 +10,7 @@ from flask import Flask
 
 from storybank.config import build_config
 from storybank.config import load_secret_key
+from storybank.stories.converters import RowIdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -36,6 +37,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.pop("SECRET_KEY_SETTING", None)
 
     _init_extensions(app)
+    # Before any route is added: every <int:...> in a URL is a row id the database can hold.
+    app.url_map.converters["int"] = RowIdConverter
     _register_blueprints(app)
     from storybank import cli
 

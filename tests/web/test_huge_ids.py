@@ -1,0 +1,41 @@
+"""An id the database cannot hold is a 404 on every URL that takes one, never a 500."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import post_form
+
+HUGE_IDS = [2**31, 2**63, 2**64, 10**30]
+
+
+def routes_with_ids(app) -> list[tuple[str, str]]:
+    """Every (method, rule) that takes an integer, with each integer argument as {id}."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if "<int:" not in rule.rule:
+            continue
+        url = re.sub(r"<int:\w+>", "{id}", rule.rule)
+        url = re.sub(r"<any\(([\w]+)[^>]*>", r"\1", url)
+        url = re.sub(r"<(?:string:)?\w+>", "x", url)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((method, url))
+    return found
+
+
+def test_story_urls_are_among_those_checked(app):
+    urls = {url for _, url in routes_with_ids(app)}
+    assert "/stories/{id}" in urls
+    assert "/stories/{id}/transcript" in urls
+
+
+def test_an_id_past_the_database_range_is_not_found_on_any_url(app, client, factories, login_as):
+    login_as(factories.user("admin"))
+    wrong = []
+    for method, url in routes_with_ids(app):
+        for huge in HUGE_IDS:
+            target = url.format(id=huge)
+            response = client.get(target) if method == "GET" else post_form(client, target, {})
+            if response.status_code != 404:
+                wrong.append((method, target, response.status_code))
+    assert wrong == []
