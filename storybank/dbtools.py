@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC
 from datetime import datetime
@@ -11,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
 
 from storybank import MIGRATIONS_DIR
 from storybank.extensions import db
@@ -21,8 +23,39 @@ def is_sqlite(app: Flask) -> bool:
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
 
 
+# SQLite gives the WAL, shared-memory and journal files the database file's own mode.
+_SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` (and a missing folder, 0700) readable by this user only, or tighten it."""
+    if not path.parent.is_dir():
+        path.parent.mkdir(mode=0o700, parents=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)
+
+
+def secure_sqlite_files(database_uri: str) -> Path | None:
+    """Make a SQLite database private (0600) before it is opened; return its path.
+
+    A new file is created 0600, so SQLite makes its WAL and SHM 0600 too; an existing install's
+    database and companions are tightened. Other databases are left alone (None).
+    """
+    url = make_url(database_uri)
+    if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+        return None
+    path = Path(url.database)
+    create_private_file(path)
+    for suffix in _SQLITE_COMPANIONS[1:]:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.chmod(companion, 0o600)
+    return path
+
+
 def current_and_head(app: Flask) -> tuple[str | None, str | None]:
     """Return the database's migration revision and the newest one the code has."""
+    secure_sqlite_files(app.config["SQLALCHEMY_DATABASE_URI"])
     with app.app_context():
         script = ScriptDirectory(str(MIGRATIONS_DIR))
         # Flask-Migrate's ini is not read here; point Alembic at the scripts directly.
@@ -37,9 +70,9 @@ def backup_sqlite(app: Flask) -> Path | None:
     if not path.is_file():
         return None
     folder = Path(app.instance_path) / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = folder / f"{path.stem}-{stamp}{path.suffix}"
+    create_private_file(target)  # a copy of everyone's stories: as private as the original
     # The sqlite3 backup API gives a consistent copy even if a worker is writing.
     with sqlite3.connect(path) as source, sqlite3.connect(target) as copy:
         source.backup(copy)
@@ -48,6 +81,7 @@ def backup_sqlite(app: Flask) -> Path | None:
 
 def upgrade_database(app: Flask) -> None:
     """Apply every pending migration."""
+    secure_sqlite_files(app.config["SQLALCHEMY_DATABASE_URI"])
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
 

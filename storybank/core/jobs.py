@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
@@ -23,7 +24,10 @@ def huey_from_url(url: str, immediate: bool = False) -> Huey:
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
         path = Path(url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            path.parent.mkdir(mode=0o700, parents=True)
+        # Created 0600 before SQLite opens it, so its WAL and SHM are private too.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         return SqliteHuey(QUEUE_NAME, results=False, filename=str(path))
     if scheme in {"redis", "rediss"}:
         return RedisHuey(QUEUE_NAME, results=False, url=url)
@@ -39,19 +43,24 @@ def huey_from_url(url: str, immediate: bool = False) -> Huey:
 
 
 class TaskQueue:
-    """Runs pipeline jobs by ID, and a periodic sweep that resumes abandoned ones."""
+    """Runs pipeline jobs by ID, and periodic sweeps: abandoned jobs, then storage debris."""
 
     def __init__(
         self,
         huey: Huey,
         run_job: Callable[[int], None],
         resume_abandoned_jobs: Callable[[], None],
+        sweep_storage: Callable[[], None] | None = None,
     ) -> None:
         self.huey = huey
         self._run_job = huey.task(name="storybank.run_job")(run_job)
         self._resume = huey.periodic_task(crontab(minute="*"), name="storybank.resume_jobs")(
             resume_abandoned_jobs
         )
+        if sweep_storage is not None:
+            self._sweep = huey.periodic_task(
+                crontab(minute="*/10"), name="storybank.sweep_storage"
+            )(sweep_storage)
 
     @property
     def immediate(self) -> bool:

@@ -7,14 +7,24 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 from typing import Protocol
 from urllib.parse import urlparse
 
 CHUNK_BYTES = 1024 * 1024
+# A half-written upload or an empty folder untouched this long is debris, not work in progress:
+# every chunk written moves a live upload's modification time on.
+UPLOAD_GRACE_SECONDS = 3600
+PARTIAL_PREFIX = ".upload-"
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,14 @@ class StoredFile:
     key: str
     size: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What a sweep removed: half-written uploads and empty folders."""
+
+    partial_uploads: int = 0
+    empty_folders: int = 0
 
 
 class StorageTooLarge(Exception):
@@ -61,6 +79,10 @@ class Storage(Protocol):
         """Delete every file whose key starts with the folder `prefix/`; return how many."""
         ...
 
+    def sweep(self, grace_seconds: int = UPLOAD_GRACE_SECONDS) -> SweepResult:
+        """Remove half-written uploads and empty folders untouched for the grace period."""
+        ...
+
 
 def _check_key(key: str) -> str:
     parts = Path(key).parts
@@ -83,7 +105,10 @@ def copy_hashing(stream: BinaryIO, target: BinaryIO, max_bytes: int | None) -> t
 
 
 class LocalStorage:
-    """Files under a folder on this machine; writes are atomic (temp file, fsync, rename)."""
+    """Files under a folder on this machine, private to its user (files 0600, folders 0700).
+
+    Writes are atomic (temp file, fsync, rename); deleting a file removes folders it leaves empty.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -91,10 +116,39 @@ class LocalStorage:
     def _path(self, key: str) -> Path:
         return self.root / _check_key(key)
 
+    def _make_folders(self, folder: Path) -> None:
+        # mkdir(parents=True) gives the parents the default mode: make each level 0700 instead.
+        missing = []
+        while not folder.is_dir():
+            missing.append(folder)
+            folder = folder.parent
+        for path in reversed(missing):
+            with contextlib.suppress(FileExistsError):
+                path.mkdir(mode=FOLDER_MODE)
+
+    def _prune_folders(self, folder: Path) -> None:
+        """Remove `folder` and its parents while they are empty, up to the root."""
+        while folder != self.root and self.root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty, or already gone
+                return
+            folder = folder.parent
+
+    def _open_partial(self, folder: Path) -> tuple[int, str]:
+        # A sweep may remove an old empty folder just as an upload starts in it: try again.
+        for attempt in range(3):
+            self._make_folders(folder)
+            try:
+                return tempfile.mkstemp(dir=folder, prefix=PARTIAL_PREFIX)  # 0600
+            except FileNotFoundError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
     def save_stream(self, key: str, stream: BinaryIO, max_bytes: int | None = None) -> StoredFile:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        fd, temp_name = self._open_partial(path.parent)
         try:
             with os.fdopen(fd, "wb") as target:
                 size, sha256 = copy_hashing(stream, target, max_bytes)
@@ -104,6 +158,7 @@ class LocalStorage:
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp_name)
+            self._prune_folders(path.parent)
             raise
         return StoredFile(key=key, size=size, sha256=sha256)
 
@@ -118,8 +173,10 @@ class LocalStorage:
         return self._path(key)
 
     def delete(self, key: str) -> None:
+        path = self._path(key)
         with contextlib.suppress(FileNotFoundError):
-            self._path(key).unlink()
+            path.unlink()
+        self._prune_folders(path.parent)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -131,7 +188,38 @@ class LocalStorage:
         # Half-written uploads (".upload-…") in the folder go too.
         count = sum(1 for path in folder.rglob("*") if path.is_file())
         shutil.rmtree(folder)
+        self._prune_folders(folder.parent)
         return count
+
+    def sweep(self, grace_seconds: int = UPLOAD_GRACE_SECONDS) -> SweepResult:
+        if not self.root.is_dir():
+            return SweepResult()
+        cutoff = time.time() - grace_seconds
+        partials = folders = 0
+        # Removing debris touches its folder: a folder we emptied is as old as its debris.
+        emptied: set[Path] = set()
+        for folder, _subfolders, files in os.walk(self.root, topdown=False):
+            here = Path(folder)
+            for name in files:
+                path = here / name
+                if name.startswith(PARTIAL_PREFIX) and _older_than(path, cutoff):
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+                        partials += 1
+                        emptied.add(here)
+            if here != self.root and (here in emptied or _older_than(here, cutoff)):
+                with contextlib.suppress(OSError):  # not empty: something is in it
+                    here.rmdir()
+                    folders += 1
+                    emptied.add(here.parent)
+        return SweepResult(partial_uploads=partials, empty_folders=folders)
+
+
+def _older_than(path: Path, cutoff: float) -> bool:
+    try:
+        return path.stat().st_mtime < cutoff
+    except FileNotFoundError:
+        return False
 
 
 class S3Storage:
@@ -193,6 +281,22 @@ class S3Storage:
                 self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys})
                 count += len(keys)
         return count
+
+    def sweep(self, grace_seconds: int = UPLOAD_GRACE_SECONDS) -> SweepResult:
+        # Objects appear whole or not at all; a killed upload leaves only an unfinished
+        # multipart upload, which holds its parts (and costs) until it is aborted.
+        cutoff = datetime.now(UTC) - timedelta(seconds=grace_seconds)
+        prefix = f"{self.prefix}/" if self.prefix else ""
+        aborted = 0
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            for upload in page.get("Uploads", []):
+                if upload["Initiated"] < cutoff:
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
+                    aborted += 1
+        return SweepResult(partial_uploads=aborted)
 
 
 def storage_from_url(url: str) -> Storage:

@@ -8,6 +8,7 @@ from storybank.core.jobs import TaskQueue
 from storybank.core.jobs import huey_from_url
 from storybank.pipeline.services import resume_abandoned_jobs
 from storybank.pipeline.services import run_job
+from storybank.pipeline.services import sweep_storage
 
 
 def init_app(app: Flask) -> TaskQueue:
@@ -22,6 +23,10 @@ def init_app(app: Flask) -> TaskQueue:
         with app.app_context():
             resume_abandoned_jobs()
 
-    queue = TaskQueue(huey, run_job_in_app, resume_jobs_in_app)
+    def sweep_storage_in_app() -> None:
+        with app.app_context():
+            sweep_storage()
+
+    queue = TaskQueue(huey, run_job_in_app, resume_jobs_in_app, sweep_storage_in_app)
     app.extensions["storybank_queue"] = queue
     return queue

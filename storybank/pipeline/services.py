@@ -12,6 +12,8 @@ from sqlalchemy import update
 
 from storybank.core.db import utcnow
 from storybank.core.erasure import sweep_erased_story
+from storybank.core.storage import UPLOAD_GRACE_SECONDS
+from storybank.core.storage import SweepResult
 from storybank.extensions import db
 from storybank.pipeline.models import Job
 from storybank.pipeline.models import JobStatus
@@ -263,3 +265,16 @@ def resume_abandoned_jobs(requeue_waiting: bool = False) -> list[int]:
         log.info("resuming %d abandoned or waiting job(s)", len(resumed))
     _enqueue_after_commit(resumed)
     return resumed
+
+
+def sweep_storage() -> SweepResult:
+    """Remove half-written uploads and empty folders older than the grace period."""
+    storage = current_app.extensions["storybank_storage"]
+    result = storage.sweep(current_app.config.get("UPLOAD_GRACE_SECONDS", UPLOAD_GRACE_SECONDS))
+    if result.partial_uploads or result.empty_folders:
+        log.info(
+            "storage sweep removed %d half-written upload(s) and %d empty folder(s)",
+            result.partial_uploads,
+            result.empty_folders,
+        )
+    return result

@@ -6,6 +6,7 @@ import logging
 import os
 import subprocess
 import time
+from datetime import datetime
 from datetime import timedelta
 
 import pytest
@@ -264,3 +265,20 @@ def test_the_state_machine_refuses_impossible_moves(factories):
     move_story(story, StoryStatus.WITHDRAWN)
     with pytest.raises(InvalidTransition):
         move_story(story, StoryStatus.APPROVED)
+
+
+def test_the_worker_sweeps_storage_debris_every_ten_minutes(make_app, tmp_path):
+    app = make_app(QUEUE_IMMEDIATE=False, QUEUE_URL="memory://", UPLOAD_GRACE_SECONDS=60)
+    huey = app.extensions["storybank_queue"].huey
+    [sweep] = [task() for task in huey._registry._periodic_tasks if "sweep" in task.__name__]
+    assert sweep.validate_datetime(datetime(2026, 1, 1, 3, 20))
+    assert not sweep.validate_datetime(datetime(2026, 1, 1, 3, 21))
+    media = app.extensions["storybank_storage"].root
+    crashed = media / "audio" / "crashed"
+    crashed.mkdir(parents=True)
+    debris = crashed / ".upload-x1"
+    debris.write_bytes(b"half")
+    for path in (debris, crashed):
+        os.utime(path, (time.time() - 120, time.time() - 120))
+    huey.execute(sweep)
+    assert not crashed.exists()
