@@ -538,8 +538,17 @@ class TranscriptScreen:
     can_correct: bool
 
 
+def get_recorded_story(actor: User, story_id: int) -> Story:
+    """Return a story told as a recording; a text story has no transcript, so it is not found."""
+    story = get_story(actor, story_id)
+    if not story.is_audio:
+        raise NotFound
+    return story
+
+
 def read_transcript(actor: User, story_id: int, remote_addr: str | None = None) -> TranscriptScreen:
     """Return the original transcript laid out in timed lines (an audited view of the original)."""
+    get_recorded_story(actor, story_id)
     text = read_original_text(actor, story_id, remote_addr)
     story = text.story
     lines = timed_lines(text.body, text.timings)

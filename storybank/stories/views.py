@@ -105,6 +105,7 @@ def original(story_id: int) -> str:
 @login_required
 def transcript(story_id: int) -> Page:
     """The recording and its transcript, linked; correct the text here (audited view)."""
+    services.get_recorded_story(current_user, story_id)
     form = CorrectionForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
