@@ -7,6 +7,8 @@ import io
 import uuid
 from xml.etree import ElementTree
 
+from storybank.core.cells import spreadsheet_cell
+from storybank.core.cells import strip_non_xml
 from storybank.tag.models import CodebookVersion
 
 # Stable GUIDs: the same theme key gives the same code in every export.
@@ -16,7 +18,7 @@ _COLOURS = ("#1F5F8B", "#B7791F", "#2E7D32", "#7B1FA2", "#C62828", "#00838F")
 
 
 def codebook_csv(codebook: CodebookVersion) -> str:
-    """Return the codebook as CSV: one row per theme, lists joined by ' | '."""
+    """Return the codebook as CSV: one row per theme, lists joined by ' | ', no cell a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
@@ -32,18 +34,17 @@ def codebook_csv(codebook: CodebookVersion) -> str:
         ]
     )
     for theme in codebook.themes:
-        writer.writerow(
-            [
-                codebook.version,
-                theme.key,
-                theme.name,
-                theme.definition,
-                " | ".join(theme.indicators),
-                " | ".join(theme.positive_examples),
-                " | ".join(theme.negative_examples),
-                "yes" if theme.retired else "no",
-            ]
-        )
+        row = [
+            codebook.version,
+            theme.key,
+            theme.name,
+            theme.definition,
+            " | ".join(theme.indicators),
+            " | ".join(theme.positive_examples),
+            " | ".join(theme.negative_examples),
+            "yes" if theme.retired else "no",
+        ]
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
     return buffer.getvalue()
 
 
@@ -61,7 +62,7 @@ def codebook_qdc(codebook: CodebookVersion) -> bytes:
             "Code",
             {
                 "guid": str(uuid.uuid5(_NAMESPACE, theme.key)),
-                "name": theme.name,
+                "name": strip_non_xml(theme.name),
                 "isCodable": "false" if theme.retired else "true",
                 "color": _COLOURS[position % len(_COLOURS)],
             },
@@ -75,5 +76,5 @@ def codebook_qdc(codebook: CodebookVersion) -> bytes:
         ):
             if examples:
                 description += f"\n\n{heading}:\n" + "\n".join(f"- {e}" for e in examples)
-        ElementTree.SubElement(code, "Description").text = description
+        ElementTree.SubElement(code, "Description").text = strip_non_xml(description)
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from storybank.core.cells import spreadsheet_cell
 from storybank.exports.engine import Codebook
 from storybank.exports.engine import Excerpt
 from storybank.exports.engine import ExportInfo
@@ -26,7 +27,6 @@ from storybank.exports.engine import json_chunks
 from storybank.exports.engine import matrix_csv
 from storybank.exports.engine import stories_csv
 from storybank.exports.engine import write_qdpx
-from storybank.exports.engine.cells import spreadsheet_cell
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "Project.xsd")))
 NS = {"q": "urn:QDA-XML:project:1.0"}

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
-from storybank.exports.engine.cells import same_length_clean
-from storybank.exports.engine.cells import xml_attr
-from storybank.exports.engine.cells import xml_text
+from storybank.core.cells import same_length_clean
+from storybank.core.cells import xml_attr
+from storybank.core.cells import xml_text
 from storybank.exports.engine.records import Codebook
 from storybank.exports.engine.records import Excerpt
 from storybank.exports.engine.records import ExportStory

@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterable
 from collections.abc import Iterator
 
-from storybank.exports.engine.cells import spreadsheet_cell
+from storybank.core.cells import spreadsheet_cell
 from storybank.exports.engine.records import Codebook
 from storybank.exports.engine.records import ExportStory
 

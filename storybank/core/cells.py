@@ -18,9 +18,14 @@ def spreadsheet_cell(value: object) -> object:
     return value
 
 
+def strip_non_xml(value: str) -> str:
+    """Remove the characters XML 1.0 cannot hold (for writers that escape the rest themselves)."""
+    return _NOT_XML.sub("", value)
+
+
 def xml_text(value: str) -> str:
     """Remove what XML 1.0 cannot hold, then escape for element content."""
-    cleaned = _NOT_XML.sub("", value)
+    cleaned = strip_non_xml(value)
     return (
         cleaned.replace("&", "&amp;")
         .replace("<", "&lt;")
