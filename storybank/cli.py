@@ -7,7 +7,6 @@ import logging
 import os
 import secrets
 import signal
-import subprocess
 import sys
 
 import click
@@ -151,6 +150,24 @@ def init_command(admin_email: str, site_name: str) -> None:
         click.echo("")
 
 
+def _start_housekeeping(app: Flask) -> None:
+    """Make new files private to this user, and sweep storage debris left by a crash."""
+    from storybank.pipeline.services import sweep_storage
+
+    # Everything a Storybank process creates (database, queue, media, exports) is 0600.
+    os.umask(0o077)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    with app.app_context():
+        swept = sweep_storage()
+    if swept.partial_uploads or swept.empty_folders:
+        click.echo(
+            f"Removed {swept.partial_uploads} half-written upload(s) and "
+            f"{swept.empty_folders} empty folder(s) left from before."
+        )
+
+
 @commands.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -162,44 +179,44 @@ def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
     import waitress
 
     from storybank.dbtools import ensure_schema_for_serving
+    from storybank.pipeline.supervisor import WorkerSupervisor
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _start_housekeeping(app)
     click.echo(ensure_schema_for_serving(app))
-    worker = None
+    supervisor = None
     if not no_worker:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "storybank.cli", "worker"], env=os.environ.copy()
-        )
-        click.echo(f"Started a job worker (process {worker.pid}).")
+        command = [sys.executable, "-m", "storybank.cli", "worker", f"--parent-pid={os.getpid()}"]
+        supervisor = WorkerSupervisor(command, env=os.environ.copy())
+        pid = supervisor.start()
+        click.echo(f"Started a job worker (process {pid}); it is restarted if it dies.")
     click.echo(f"Storybank is at http://{host}:{port}/  (Ctrl+C stops it)")
     # A service manager stops us with SIGTERM: leave through `finally` so the worker stops too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="Storybank")
     finally:
-        if worker is not None and worker.poll() is None:
-            worker.send_signal(signal.SIGINT)
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        if supervisor is not None:
+            supervisor.stop()
 
 
 @commands.command("worker")
 @click.option("--threads", default=None, type=int, help="Jobs to run at once (default: setting).")
+@click.option("--parent-pid", default=None, type=int, hidden=True)
 @with_appcontext
-def worker_command(threads: int | None) -> None:
+def worker_command(threads: int | None, parent_pid: int | None) -> None:
     """Run a job consumer: resume abandoned jobs, then run queued ones until stopped."""
     from storybank.dbtools import current_and_head
     from storybank.pipeline.services import resume_abandoned_jobs
+    from storybank.pipeline.supervisor import exit_with_parent
 
+    if parent_pid is not None:  # started by `storybank serve`: never outlive it
+        exit_with_parent(parent_pid)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _start_housekeeping(app)
     current, head = current_and_head(app)
     if current != head:
         raise click.ClickException("The database is not migrated. Run 'storybank db upgrade'.")
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     resumed = resume_abandoned_jobs(requeue_waiting=True)
     if resumed:
         click.echo(f"Resumed {len(resumed)} job(s) left from before.")
