@@ -229,6 +229,7 @@ def worker_command(threads: int | None, parent_pid: int | None) -> None:
 def _add_engine_commands() -> None:
     """Add the batch tools that run without a server or a database (and `tag train`)."""
     from storybank.anonymise.cli import anonymise_command
+    from storybank.backup.cli import register_backup_commands
     from storybank.tag.cli import tag_command
     from storybank.transcribe.cli import transcribe_command
 
@@ -236,6 +237,7 @@ def _add_engine_commands() -> None:
     main.add_command(anonymise_command, "anonymise")
     tag_command.add_command(tag_train_command)
     main.add_command(tag_command, "tag")
+    register_backup_commands(main)
 
 
 _add_engine_commands()

@@ -1,0 +1,1 @@
+"""Backup and restore: a consistent snapshot of the database and media, with a checksum manifest."""
