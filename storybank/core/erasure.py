@@ -39,6 +39,8 @@ HOOKS: tuple[ErasureHook, ...] = (
         rows="storybank.search.indexing:forget_story",
         tables=("search_fts", "search_fts_data", "search_fts_idx", "search_fts_docsize"),
     ),
+    # Logs the tombstone outside the database, so that a restore re-applies this erasure.
+    ErasureHook("backup", rows="storybank.backup.erasure_log:record_erasure"),
 )
 
 
