@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from storybank.backup.cli import restore_command
 from storybank.backup.engine import BackupError
 from storybank.backup.services import create_backup
 from storybank.backup.services import restore_backup
+from storybank.dbtools import upgrade_database
 from storybank.extensions import db
 from storybank.privacy.services import erase_story
 from storybank.search.models import SearchDocument
@@ -141,3 +143,33 @@ def test_a_backup_into_a_folder_that_holds_files_is_refused(source, tmp_path):
     with source.app.app_context(), pytest.raises(BackupError, match="not empty"):
         create_backup(folder)
     assert (folder / "other.txt").read_text() == "keep me"
+
+
+def test_a_restore_into_a_freshly_migrated_instance_works(source, empty_target, tmp_path):
+    folder = tmp_path / "backup"
+    _backup(source, folder)
+    upgrade_database(empty_target)  # what `storybank db upgrade` leaves: tables, no data
+
+    result = empty_target.test_cli_runner().invoke(restore_command, [str(folder)])
+
+    assert result.exit_code == 0, result.output
+    assert table_rows(empty_target) == table_rows(source.app)
+
+
+def test_a_forced_restore_reapplies_the_replaced_databases_own_tombstones(
+    source, tmp_path, erasure_log
+):
+    folder = tmp_path / "backup"
+    with source.app.app_context():
+        create_backup(folder)
+        erase_story(db.session.get(User, source.admin_id), source.audio_id)
+    shutil.rmtree(Path(erasure_log.removeprefix("file://")))  # the log is lost as well
+
+    with source.app.app_context():
+        summary = restore_backup(folder, force=True)
+
+        assert summary.erasures_reapplied == [source.audio_id]
+        assert db.session.get(Story, source.audio_id) is None
+        assert db.session.get(SearchDocument, source.audio_id) is None
+        assert db.session.get(Story, source.text_id) is not None
+    assert media_hashes(source.media) == {}
