@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from storybank.accounts.models import User
@@ -46,7 +47,6 @@ from storybank.pipeline.services import jobs_for_story
 from storybank.pipeline.services import rerun_after_text_change
 from storybank.pipeline.services import retry_failed_stage
 from storybank.pipeline.services import start_pipeline
-from storybank.pipeline.stages import move_story
 from storybank.stories import policy
 from storybank.stories.models import ConsentRecord
 from storybank.stories.models import Site
@@ -417,16 +417,37 @@ def _reviewable_story(actor: User, story_id: int) -> Story:
     return story
 
 
+def _leave_review(story: Story, new_status: StoryStatus, **values: object) -> None:
+    """Move a story out of review only if it is still in review, in one conditional UPDATE.
+
+    Two reviewers clicking at once both pass the checks; the database lets only one UPDATE
+    match, so the other gets a Conflict and writes no audit event.
+    """
+    moved = db.session.execute(
+        update(Story)
+        .where(Story.id == story.id, Story.status == StoryStatus.IN_REVIEW.value)
+        .values(status=new_status.value, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("Someone else finished reviewing this story a moment ago. Reload the page.")
+    db.session.refresh(story)
+
+
 def approve_story(actor: User, story_id: int) -> Story:
     """Approve a story in review: signed-off redactions, and the storyteller's check if required."""
     story = _reviewable_story(actor, story_id)
     if not is_signed_off(story):
         raise Conflict("Review and sign off the redactions before approving the story.")
     require_storyteller_check(story)
-    move_story(story, StoryStatus.APPROVED)
-    story.approved_at = utcnow()
-    story.approved_by_id = actor.id
-    story.review_note = None
+    _leave_review(
+        story,
+        StoryStatus.APPROVED,
+        approved_at=utcnow(),
+        approved_by_id=actor.id,
+        review_note=None,
+    )
     record_event(
         AuditAction.STORY_APPROVED, actor_id=actor.id, target_type="story", target_id=story.id
     )
@@ -441,8 +462,7 @@ def return_story(actor: User, story_id: int, note: str) -> Story:
     note = (note or "").strip()
     if not note:
         raise InvalidInput("Write a note telling the reporter what to change.", field="note")
-    move_story(story, StoryStatus.RETURNED)
-    story.review_note = note[:2000]
+    _leave_review(story, StoryStatus.RETURNED, review_note=note[:2000])
     record_event(
         AuditAction.STORY_RETURNED, actor_id=actor.id, target_type="story", target_id=story.id
     )
