@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import stat
 from pathlib import Path
@@ -173,3 +174,29 @@ def test_a_forced_restore_reapplies_the_replaced_databases_own_tombstones(
         assert db.session.get(SearchDocument, source.audio_id) is None
         assert db.session.get(Story, source.text_id) is not None
     assert media_hashes(source.media) == {}
+
+
+def test_a_backup_from_a_newer_storybank_is_refused(source, empty_target, tmp_path):
+    folder = tmp_path / "backup"
+    _backup(source, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["schema_revision"] = "ffffffffffff"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+    result = empty_target.test_cli_runner().invoke(restore_command, [str(folder)])
+
+    assert result.exit_code != 0 and "made by a newer one" in result.output
+    assert table_rows(empty_target) == {}
+
+
+def test_backup_and_restore_never_log_story_text(source, empty_target, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    folder = tmp_path / "backup"
+    with source.app.app_context():
+        create_backup(folder)
+        erase_story(db.session.get(User, source.admin_id), source.text_id)
+    with empty_target.app_context():
+        restore_backup(folder)
+    assert "restore finished" in caplog.text
+    for words in ("enabling fund", "Harbourne", "A bike for work", "Robin"):
+        assert words not in caplog.text
