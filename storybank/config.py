@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,14 @@ _INT_SETTINGS = {
     "MAX_AUDIO_BYTES": 500 * 1024 * 1024,
     "MAX_AUDIO_SECONDS": 3 * 60 * 60,
     "LOGIN_ATTEMPTS_PER_MINUTE": 10,
+    # A login session ends after this long without a request, and after this long in any case.
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
+    # Per account: wrong passwords or codes in a row allowed before the account waits, the first
+    # wait (doubling with each further failure) and the longest wait.
+    "LOGIN_FAILURES_BEFORE_DELAY": 5,
+    "LOGIN_DELAY_SECONDS": 30,
+    "LOGIN_DELAY_MAX_SECONDS": 900,
     "WORKER_THREADS": 1,
     "JOB_LEASE_SECONDS": 600,
     "JOB_MAX_ATTEMPTS": 3,
@@ -121,6 +130,13 @@ def build_config(instance_path: Path, root_path: Path) -> dict[str, Any]:
         # The request cap sits just above the largest upload so the form can say what is wrong.
         "MAX_CONTENT_LENGTH": settings["MAX_AUDIO_BYTES"] + 1024 * 1024,
         "LOGIN_ATTEMPTS_PER_MINUTE": settings["LOGIN_ATTEMPTS_PER_MINUTE"],
+        "SESSION_IDLE_MINUTES": max(1, settings["SESSION_IDLE_MINUTES"]),
+        "SESSION_MAX_HOURS": max(1, settings["SESSION_MAX_HOURS"]),
+        # The cookie expires with the session's absolute lifetime, not "when the browser closes".
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=max(1, settings["SESSION_MAX_HOURS"])),
+        "LOGIN_FAILURES_BEFORE_DELAY": max(1, settings["LOGIN_FAILURES_BEFORE_DELAY"]),
+        "LOGIN_DELAY_SECONDS": max(1, settings["LOGIN_DELAY_SECONDS"]),
+        "LOGIN_DELAY_MAX_SECONDS": max(1, settings["LOGIN_DELAY_MAX_SECONDS"]),
         "WORKER_THREADS": settings["WORKER_THREADS"],
         "JOB_LEASE_SECONDS": settings["JOB_LEASE_SECONDS"],
         "JOB_MAX_ATTEMPTS": settings["JOB_MAX_ATTEMPTS"],

@@ -22,6 +22,12 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired()])
 
 
+class CodeForm(FlaskForm):
+    """A 6-digit code from the authenticator app, or a recovery code."""
+
+    code = StringField("Code", validators=[DataRequired()])
+
+
 class NewUserForm(FlaskForm):
     """An admin creates an account."""
 

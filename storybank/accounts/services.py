@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import datetime
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -17,6 +18,7 @@ from sqlalchemy import update
 
 from storybank.accounts.models import AuthSession
 from storybank.accounts.models import User
+from storybank.accounts.policy import ROLES_REQUIRING_TWO_FACTOR
 from storybank.accounts.policy import check_manage_users
 from storybank.core.audit import AuditAction
 from storybank.core.audit import record_event
@@ -28,9 +30,8 @@ from storybank.core.errors import NotFound
 from storybank.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
-SESSION_MAX_AGE = timedelta(hours=12)
-SESSION_IDLE_LIMIT = timedelta(hours=2)
-_SEEN_WRITE_INTERVAL = timedelta(minutes=5)
+# How stale `last_seen_at` may get before it is written again: small next to the idle limit.
+_SEEN_WRITE_INTERVAL = timedelta(minutes=1)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -123,14 +124,72 @@ def count_users() -> int:
     return db.session.scalar(select(func.count(User.id))) or 0
 
 
+class LoginDelayed(Exception):
+    """Too many wrong attempts for one account: it waits a while before the next one."""
+
+    def __init__(self, seconds: int) -> None:
+        minutes = max(1, -(-seconds // 60))
+        wait = "a minute" if minutes == 1 else f"{minutes} minutes"
+        self.seconds = seconds
+        self.message = (
+            "There have been too many wrong attempts to sign in to this account, so it is "
+            f"paused for a short while. Try again in {wait}. If it was not you, tell an admin."
+        )
+        super().__init__(self.message)
+
+
+def check_login_delay(user: User, now: datetime | None = None) -> None:
+    """Raise LoginDelayed while the account is waiting after repeated failures."""
+    now = now or utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        raise LoginDelayed(int((user.locked_until - now).total_seconds()) + 1)
+
+
+def record_login_failure(user: User, remote_addr: str | None, now: datetime | None = None) -> None:
+    """Count a wrong password or code; past the free attempts, the account waits, doubling.
+
+    The wait is capped (LOGIN_DELAY_MAX_SECONDS), so nobody can lock an account for good,
+    and attempts made during a wait are refused without being counted.
+    """
+    now = now or utcnow()
+    config = current_app.config
+    user.failed_logins = (user.failed_logins or 0) + 1
+    over = user.failed_logins - config["LOGIN_FAILURES_BEFORE_DELAY"]
+    if over >= 0:
+        seconds = min(
+            config["LOGIN_DELAY_SECONDS"] * 2 ** min(over, 20), config["LOGIN_DELAY_MAX_SECONDS"]
+        )
+        user.locked_until = now + timedelta(seconds=seconds)
+        record_event(
+            AuditAction.LOGIN_DELAYED,
+            actor_id=user.id,
+            target_type="user",
+            target_id=user.id,
+            remote_addr=remote_addr,
+            count=user.failed_logins,
+        )
+
+
+def clear_login_failures(user: User) -> None:
+    """A full sign-in resets the count of wrong attempts."""
+    user.failed_logins = 0
+    user.locked_until = None
+
+
 def authenticate(email: str, password: str, remote_addr: str | None = None) -> User | None:
-    """Return the active user with these credentials, auditing success and failure."""
+    """Return the active user with these credentials, auditing success and failure.
+
+    Raises LoginDelayed, before the password is checked, while the account is waiting.
+    The password step alone opens no session: see `needs_second_factor`.
+    """
     try:
         email = normalise_email(email)
     except InvalidInput:
         # Not an email: perhaps a password typed in the wrong box, so it is never logged.
         email = ""
     user = db.session.scalar(select(User).where(User.email == email)) if email else None
+    if user is not None:
+        check_login_delay(user)
     if user is None:
         fast = bool(current_app.config.get("FAST_PASSWORD_HASHING"))
         if fast not in _UNKNOWN_USER_HASH:
@@ -148,11 +207,15 @@ def authenticate(email: str, password: str, remote_addr: str | None = None) -> U
             remote_addr=remote_addr,
             email=email or "(not an email address)",
         )
+        if user is not None:
+            record_login_failure(user, remote_addr)
         db.session.commit()
         return None
     assert user is not None
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    if not needs_second_factor(user):
+        clear_login_failures(user)
     user.last_login_at = utcnow()
     record_event(
         AuditAction.LOGIN,
@@ -165,6 +228,19 @@ def authenticate(email: str, password: str, remote_addr: str | None = None) -> U
     return user
 
 
+def needs_second_factor(user: User) -> bool:
+    """Whether the password step must be followed by a code (or by setting one up)."""
+    return user.role in ROLES_REQUIRING_TWO_FACTOR or user.totp_enabled_at is not None
+
+
+def _session_limits() -> tuple[timedelta, timedelta]:
+    config = current_app.config
+    return (
+        timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        timedelta(hours=config["SESSION_MAX_HOURS"]),
+    )
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -172,7 +248,12 @@ def _token_hash(token: str) -> str:
 def start_session(user: User) -> str:
     """Open a server-side login session and return the token for the cookie."""
     token = secrets.token_urlsafe(32)
-    db.session.add(AuthSession(user_id=user.id, token_hash=_token_hash(token)))
+    now = utcnow()
+    db.session.add(
+        AuthSession(
+            user_id=user.id, token_hash=_token_hash(token), created_at=now, last_seen_at=now
+        )
+    )
     db.session.commit()
     user.session_token = token
     return token
@@ -188,18 +269,19 @@ def load_session_user(token: str | None) -> User | None:
     if session is None or session.revoked_at is not None:
         return None
     now = utcnow()
-    expired = (
-        now - session.created_at > SESSION_MAX_AGE
-        or now - session.last_seen_at > SESSION_IDLE_LIMIT
-    )
-    if expired or not session.user.is_active:
+    idle_limit, max_age = _session_limits()
+    expired = now - session.created_at > max_age or now - session.last_seen_at > idle_limit
+    user = session.user
+    # A session of a role that needs a second factor, without one, grants nothing (sessions
+    # from before two-step sign-in, or after an admin's reset).
+    unsecured = user.role in ROLES_REQUIRING_TWO_FACTOR and user.totp_enabled_at is None
+    if expired or unsecured or not user.is_active:
         session.revoked_at = session.revoked_at or now
         db.session.commit()
         return None
     if now - session.last_seen_at > _SEEN_WRITE_INTERVAL:
         session.last_seen_at = now
         db.session.commit()
-    user = session.user
     user.session_token = token
     return user
 
@@ -224,7 +306,8 @@ def end_session(token: str | None, remote_addr: str | None = None) -> None:
     db.session.commit()
 
 
-def _revoke_all_sessions(user_id: int) -> None:
+def revoke_all_sessions(user_id: int) -> None:
+    """End every open session of a user."""
     db.session.execute(
         update(AuthSession)
         .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
@@ -266,7 +349,7 @@ def change_role(actor: User, user_id: int, role: str) -> User:
         raise Conflict("This is the last admin. Make someone else an admin first.")
     old_role = user.role
     user.role = new_role.value
-    _revoke_all_sessions(user.id)
+    revoke_all_sessions(user.id)
     record_event(
         AuditAction.USER_ROLE_CHANGED,
         actor_id=actor.id,
@@ -288,7 +371,7 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
         raise Conflict("This is the last admin. Make someone else an admin first.")
     user.is_active = active
     if not active:
-        _revoke_all_sessions(user.id)
+        revoke_all_sessions(user.id)
     record_event(
         AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED,
         actor_id=actor.id,
@@ -304,7 +387,7 @@ def reset_password(actor: User, user_id: int, password: str) -> User:
     user = get_user(actor, user_id)
     check_password_strength(password)
     user.password_hash = hash_password(password)
-    _revoke_all_sessions(user.id)
+    revoke_all_sessions(user.id)
     record_event(
         AuditAction.USER_PASSWORD_RESET, actor_id=actor.id, target_type="user", target_id=user.id
     )

@@ -16,6 +16,7 @@ from storybank.stories.models import Story
 from storybank.transcribe.engine import WhisperSettings
 from storybank.transcribe.engine import load_engine
 from tests.conftest import SHARED
+from tests.conftest import login
 from tests.conftest import post_form
 from tests.factories import Factories
 
@@ -39,7 +40,7 @@ def test_spoken_names_are_redacted_in_text_and_silenced_in_audio(make_app):
         reporter, facilitator = factories.user("reporter"), factories.user("facilitator")
         site = factories.site()
         client = app.test_client()
-        post_form(client, "/login", {"email": reporter.email, "password": Factories.PASSWORD})
+        login(client, reporter.email)
         response = post_form(
             client,
             "/stories/new",
@@ -71,7 +72,7 @@ def test_spoken_names_are_redacted_in_text_and_silenced_in_audio(make_app):
         assert set(NAMES) <= redacted_words
 
         reviewer = app.test_client()
-        post_form(reviewer, "/login", {"email": facilitator.email, "password": Factories.PASSWORD})
+        login(reviewer, facilitator.email)
         assert post_form(reviewer, f"/review/{story.id}/redactions/sign-off").status_code == 302
         anonymisation = db.session.scalar(db.select(Anonymisation))
         assert anonymisation.audio_status == "ready", anonymisation.audio_problem

@@ -11,6 +11,7 @@ from storybank.privacy.services import ConsentUses
 from storybank.privacy.services import change_consent
 from storybank.stories.models import ConsentRecord
 from storybank.stories.services import list_approved_stories
+from tests.conftest import login
 from tests.conftest import post_form
 
 TEXT = "The allotment group met on Thursdays and I learnt to grow beans with my neighbour."
@@ -87,7 +88,7 @@ def test_the_story_page_links_to_consent_for_its_reporter_only(factories, login_
     page = login_as(reporter).get(f"/stories/{story.id}").get_data(as_text=True)
     assert f"/stories/{story.id}/consent" in page
     other = app.test_client()
-    post_form(other, "/login", {"email": facilitator.email, "password": factories.PASSWORD})
+    login(other, facilitator.email)
     assert f"/stories/{story.id}/consent" not in other.get(f"/stories/{story.id}").get_data(
         as_text=True
     )

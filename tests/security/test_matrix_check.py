@@ -26,6 +26,7 @@ from storybank.core.audit import AuditEvent
 from storybank.extensions import db
 from storybank.stories.models import Site
 from storybank.stories.models import Story
+from tests.conftest import login
 from tests.conftest import post_form
 from tests.factories import Factories
 from tests.web.test_audio_stories import JFK
@@ -96,9 +97,7 @@ def world(make_app):
 def _client(app, people, role):
     client = app.test_client()
     if role != ANONYMOUS:
-        response = post_form(
-            client, "/login", {"email": people[role].email, "password": Factories.PASSWORD}
-        )
+        response = login(client, people[role].email)
         assert response.status_code == 302
     return client
 

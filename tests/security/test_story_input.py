@@ -17,6 +17,7 @@ from storybank.pipeline.models import Job
 from storybank.stories.models import ConsentRecord
 from storybank.stories.models import Story
 from storybank.stories.models import StoryText
+from tests.conftest import login
 from tests.conftest import post_form
 
 _keys = itertools.count(1)
@@ -318,7 +319,7 @@ def test_same_submission_key_from_two_reporters_makes_two_stories(
 ):
     other = factories.user("reporter")
     other_client = app.test_client()
-    post_form(other_client, "/login", {"email": other.email, "password": factories.PASSWORD})
+    login(other_client, other.email)
     form = story_form(site, submission_key="shared-key")
     assert post_form(client, "/stories/new", form).status_code == 302
     assert post_form(other_client, "/stories/new", form).status_code == 302

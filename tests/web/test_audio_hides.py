@@ -30,6 +30,7 @@ from storybank.transcribe.engine import Segment
 from storybank.transcribe.engine import Transcript
 from storybank.transcribe.engine import Word
 from storybank.transcribe.timing import UNSURE_WORD_BELOW
+from tests.conftest import login
 from tests.conftest import post_form
 from tests.factories import Factories
 
@@ -115,9 +116,7 @@ def world(make_app):
 def client_for(app, user):
     client = app.test_client()
     if user is not None:
-        response = post_form(
-            client, "/login", {"email": user.email, "password": Factories.PASSWORD}
-        )
+        response = login(client, user.email)
         assert response.status_code == 302
     return client
 

@@ -18,6 +18,7 @@ from storybank.transcribe.engine import Segment
 from storybank.transcribe.engine import Transcript
 from storybank.transcribe.engine import Word
 from tests.conftest import SHARED
+from tests.conftest import login
 from tests.conftest import post_form
 
 AUDIO = SHARED / "data" / "audio"
@@ -105,9 +106,7 @@ def _form(site_id: int, data: bytes, name: str, **extra: object) -> dict:
 
 def _login(app, user):
     client = app.test_client()
-    response = post_form(
-        client, "/login", {"email": user.email, "password": "correct horse battery staple"}
-    )
+    response = login(client, user.email)
     assert response.status_code == 302
     return client
 

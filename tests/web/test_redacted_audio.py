@@ -12,6 +12,7 @@ from storybank.anonymise.engine import Detection
 from storybank.anonymise.models import Anonymisation
 from storybank.extensions import db
 from storybank.stories.models import Story
+from tests.conftest import login
 from tests.conftest import post_form
 from tests.factories import Factories
 from tests.web.test_audio_stories import JFK
@@ -41,7 +42,7 @@ def world(make_app):
 
 def _client(app, user):
     client = app.test_client()
-    post_form(client, "/login", {"email": user.email, "password": Factories.PASSWORD})
+    login(client, user.email)
     return client
 
 

@@ -15,6 +15,7 @@ from storybank.anonymise.models import Redaction
 from storybank.core.audit import AuditEvent
 from storybank.extensions import db
 from storybank.stories.models import Story
+from tests.conftest import login
 from tests.conftest import post_form
 from tests.factories import Factories
 
@@ -63,7 +64,7 @@ def world(make_app, anonymiser):
 
 def _client(app, user):
     client = app.test_client()
-    response = post_form(client, "/login", {"email": user.email, "password": Factories.PASSWORD})
+    response = login(client, user.email)
     assert response.status_code == 302
     return client
 

@@ -17,6 +17,7 @@ from storybank.core.audit import AuditEvent
 from storybank.extensions import db
 from storybank.stories.models import Site
 from storybank.stories.models import Story
+from tests.conftest import login
 from tests.conftest import post_form
 from tests.factories import Factories
 from tests.web.test_audio_stories import JFK
@@ -67,7 +68,7 @@ def world(make_app):
 
 def _client(app, user):
     client = app.test_client()
-    response = post_form(client, "/login", {"email": user.email, "password": Factories.PASSWORD})
+    response = login(client, user.email)
     assert response.status_code == 302
     return client
 

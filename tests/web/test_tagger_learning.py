@@ -6,6 +6,7 @@ from __future__ import annotations
 from storybank.cli import main
 from storybank.extensions import db
 from storybank.tag.models import StoryTheme
+from tests.conftest import login
 from tests.conftest import post_form
 from tests.factories import Factories
 from tests.tag.test_engine import CORRECTIONS
@@ -33,7 +34,7 @@ def test_training_on_decisions_gets_more_of_a_held_out_set_right(app, factories,
     assert before < len(HELD_OUT)
 
     client = app.test_client()
-    post_form(client, "/login", {"email": facilitator.email, "password": Factories.PASSWORD})
+    login(client, facilitator.email)
     for example in CORRECTIONS:
         story = factories.story(reporter, text=example.text)
         decision = "confirm" if example.present else "reject"

@@ -20,6 +20,7 @@ from storybank.tag.models import CodebookVersion
 from storybank.tag.models import StoryTheme
 from storybank.tag.models import TaggerModel
 from storybank.tag.services import Agreement
+from tests.conftest import login
 from tests.conftest import post_form
 from tests.factories import Factories
 
@@ -59,7 +60,7 @@ def world(make_app):
 
 def _client(app, user):
     client = app.test_client()
-    post_form(client, "/login", {"email": user.email, "password": Factories.PASSWORD})
+    login(client, user.email)
     return client
 
 
