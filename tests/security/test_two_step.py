@@ -16,6 +16,7 @@ from storybank.accounts.models import User
 from storybank.core.audit import AuditEvent
 from storybank.core.db import utcnow
 from storybank.extensions import db
+from tests.conftest import login
 from tests.conftest import post_form
 from tests.factories import Factories
 
@@ -305,3 +306,46 @@ def test_one_account_paused_leaves_others_behind_the_same_address_alone(make_app
     for _ in range(6):
         password_step(client, victim, "wrong password!")
     assert path(password_step(client, colleague)) == "/"
+
+
+# --- The new routes, role by role ---------------------------------------------------------------
+
+ANONYMOUS = "anonymous"
+ROLES = [ANONYMOUS, "reporter", "facilitator", "researcher", "admin"]
+# What each route answers: a status, or "->" and where it redirects.
+MATRIX = {
+    ("GET", "/account/two-step"): {ANONYMOUS: "-> /login", "*": "200"},
+    ("GET", "/login/code"): {ANONYMOUS: "-> /login", "*": "-> /login"},
+    # A signed-in reporter (without an app) may set one up; the others already have one.
+    ("GET", "/login/set-up"): {ANONYMOUS: "-> /login", "reporter": "200", "*": "-> /"},
+    ("POST", "/admin/users/{target}/two-step/reset"): {
+        ANONYMOUS: "-> /login",
+        "admin": "-> /admin/users/{target}",
+        "*": "403",
+    },
+}
+
+
+def _outcome(response) -> str:
+    if response.status_code == 302:
+        return f"-> {path(response)}"
+    return str(response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "route"), list(MATRIX))
+def test_two_step_routes_answer_each_role_by_the_rules(
+    client, factories, login_as, role, method, route
+):
+    target = factories.user("researcher")
+    login(client, target.email)  # enrolled, so a reset has something to clear
+    post_form(client, "/logout")
+    if role != ANONYMOUS:
+        login_as(factories.user(role))
+    url = route.format(target=target.id)
+    response = client.get(url) if method == "GET" else post_form(client, url)
+    rules = MATRIX[(method, route)]
+    expected = rules.get(role, rules["*"]).format(target=target.id)
+    assert _outcome(response) == expected
+    db.session.refresh(target)
+    assert (target.totp_enabled_at is None) == (role == "admin" and method == "POST")
