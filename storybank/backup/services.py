@@ -131,6 +131,17 @@ def _check_revision(manifest: Manifest) -> None:
             ) from error
 
 
+def _check_postgres_target(manifest: Manifest) -> None:
+    """pg_restore --clean drops only what the dump holds: refuse a schema of another revision."""
+    current, _head = current_and_head(current_app._get_current_object())  # type: ignore[attr-defined]
+    if current is not None and current != manifest.schema_revision:
+        raise BackupError(
+            f"The database is at migration {current} and the backup at "
+            f"{manifest.schema_revision}. Restore into an empty database (dropdb, then createdb). "
+            "Nothing was changed."
+        )
+
+
 def restore_backup(folder: Path, force: bool = False) -> RestoreSummary:
     """Check the backup whole, restore it into an empty instance, then re-apply erasures.
 
@@ -147,7 +158,10 @@ def restore_backup(folder: Path, force: bool = False) -> RestoreSummary:
             "Nothing was changed."
         )
     _check_revision(manifest)
-    client = database.find_postgres_client(_server_major()) if kind == "postgresql" else None
+    client = None
+    if kind == "postgresql":
+        client = database.find_postgres_client(_server_major())
+        _check_postgres_target(manifest)
     entries = {entry.story_id: entry for entry in read_entries(erasure_log_storage())}
     summary = RestoreSummary(kind, manifest.schema_revision, len(manifest.media_entries()))
     held = instance_holds_data()

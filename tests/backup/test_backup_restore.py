@@ -200,3 +200,18 @@ def test_backup_and_restore_never_log_story_text(source, empty_target, tmp_path,
     assert "restore finished" in caplog.text
     for words in ("enabling fund", "Harbourne", "A bike for work", "Robin"):
         assert words not in caplog.text
+
+
+def test_postgres_refuses_a_schema_of_another_revision(source, empty_target, tmp_path):
+    if not source.app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("only pg_restore --clean leaves objects the dump does not hold")
+    folder = tmp_path / "backup"
+    _backup(source, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["schema_revision"] = "c7a8649ed400"  # the first migration
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    upgrade_database(empty_target)
+
+    result = empty_target.test_cli_runner().invoke(restore_command, [str(folder)])
+
+    assert result.exit_code != 0 and "Restore into an empty database" in result.output
