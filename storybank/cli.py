@@ -73,6 +73,28 @@ def users_create(email: str, role: str, display_name: str) -> None:
     click.echo(f"Created {user.role} {user.email}.")
 
 
+@users.command("reset-two-step")
+@click.option("--email", required=True)
+@with_appcontext
+def users_reset_two_step(email: str) -> None:
+    """Clear an account's authenticator app, for someone (the only admin, say) who lost it."""
+    from sqlalchemy import select
+
+    from storybank.accounts.models import User
+    from storybank.accounts.services import normalise_email
+    from storybank.accounts.twofactor import reset_two_factor
+    from storybank.extensions import db
+
+    try:
+        user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    except InvalidInput as error:
+        raise click.ClickException(error.message) from error
+    if user is None:
+        raise click.ClickException(f"There is no account with the email {email}.")
+    reset_two_factor(None, user.id)
+    click.echo(f"Two-step sign-in reset for {user.email}: they set it up at their next sign-in.")
+
+
 @commands.group()
 def sites() -> None:
     """Manage sites."""

@@ -17,13 +17,13 @@ from storybank.accounts.models import RecoveryCode
 from storybank.accounts.models import User
 from storybank.accounts.policy import ROLES_REQUIRING_TWO_FACTOR
 from storybank.accounts.policy import check_manage_users
-from storybank.accounts.services import get_user
 from storybank.accounts.services import revoke_all_sessions
 from storybank.core.audit import AuditAction
 from storybank.core.audit import record_event
 from storybank.core.db import utcnow
 from storybank.core.errors import Conflict
 from storybank.core.errors import InvalidInput
+from storybank.core.errors import NotFound
 from storybank.extensions import db
 
 ISSUER = "Storybank"
@@ -203,17 +203,26 @@ def count_unused_recovery_codes(user: User) -> int:
     return len(_unused_codes(user))
 
 
-def reset_two_factor(actor: User, user_id: int) -> User:
-    """An admin clears a user's app and recovery codes; they set it up again at next sign-in."""
-    check_manage_users(actor)
-    user = get_user(actor, user_id)
+def reset_two_factor(actor: User | None, user_id: int) -> User:
+    """Clear a user's app and recovery codes and end their sessions; they set it up again.
+
+    `actor` None means the command line, for when the only admin has lost their phone.
+    """
+    if actor is not None:
+        check_manage_users(actor)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     revoke_all_sessions(user.id)
     record_event(
-        AuditAction.TWO_FACTOR_RESET, actor_id=actor.id, target_type="user", target_id=user.id
+        AuditAction.TWO_FACTOR_RESET,
+        actor_id=actor.id if actor else None,
+        target_type="user",
+        target_id=user.id,
     )
     db.session.commit()
     return user

@@ -349,3 +349,17 @@ def test_two_step_routes_answer_each_role_by_the_rules(
     assert _outcome(response) == expected
     db.session.refresh(target)
     assert (target.totp_enabled_at is None) == (role == "admin" and method == "POST")
+
+
+def test_the_command_line_resets_two_steps_for_a_lost_phone(client, factories, runner, clock):
+    admin = factories.user("admin")
+    enrol(client, admin, clock)
+    result = runner.invoke(args=["users", "reset-two-step", "--email", admin.email.upper()])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(admin)
+    assert admin.totp_enabled_at is None
+    assert path(client.get("/admin/users")) == "/login"
+    (event,) = events("two_factor_reset")
+    assert event.actor_id is None and event.target_id == admin.id
+    missing = runner.invoke(args=["users", "reset-two-step", "--email", "nobody@example.org"])
+    assert missing.exit_code != 0 and "no account" in missing.output
