@@ -166,5 +166,5 @@ def show_event(actor: User, event_id: int) -> EventScreen:
         renders=renders,
         changes=[c for c in event.pack.changes if c.seen_at is None] if may_build else [],
         theme_names={t.key: t.name for t in current_codebook().themes},
-        pack_stories=[(i.story.id, f"{i.ref}: #{i.story.id} {i.story.title}") for i in used],
+        pack_stories=[(i.story.id, f"{i.ref}: Story #{i.story.id}") for i in used],
     )

@@ -49,6 +49,11 @@ def can_see_original(actor: Actor | None, story: Story) -> bool:
     return has_role(actor, Role.FACILITATOR) and story.status in _REVIEWABLE
 
 
+def can_see_title(actor: Actor | None, story: Story) -> bool:
+    """Titles and pseudonyms are as typed, never anonymised: they go only where originals go."""
+    return can_see_original(actor, story)
+
+
 def can_review(actor: Actor | None, story: Story) -> bool:
     """Facilitators and admins review stories that are waiting for review."""
     return has_role(actor, Role.FACILITATOR, Role.ADMIN) and story.status in _REVIEWABLE

@@ -28,6 +28,7 @@ from storybank.stories.forms import CorrectionForm
 from storybank.stories.forms import NewStoryForm
 from storybank.stories.forms import ResubmitForm
 from storybank.stories.forms import ReturnForm
+from storybank.stories.models import Story
 from storybank.transcribe.timing import UNSURE_WORD_BELOW
 
 bp = Blueprint("stories", __name__, url_prefix="/stories")
@@ -167,6 +168,22 @@ def resubmit(story_id: int) -> Page:
             return redirect(url_for("stories.detail", story_id=story_id))
     story = services.get_story(current_user, story_id)
     return render_template("stories/resubmit.html", story=story, form=form)
+
+
+@bp.app_template_global()
+def story_name(story: Story) -> str:
+    """The story's typed title for those who may see its original, else "Story #id"."""
+    if current_user.is_authenticated and policy.can_see_title(current_user, story):
+        return story.title
+    return f"Story #{story.id}"
+
+
+@bp.app_template_global()
+def shown_pseudonym(story: Story) -> str | None:
+    """The storyteller's typed pseudonym for those who may see the original, else None."""
+    if current_user.is_authenticated and policy.can_see_title(current_user, story):
+        return story.storyteller_pseudonym
+    return None
 
 
 @bp.route("/library")

@@ -75,9 +75,9 @@ def test_builder_offers_only_approved_stories_whose_consent_allows_events(
     client = login_as(people["facilitator"])
     event_id = _new_event(client, people["facilitator"].id)
     page = client.get(f"/events/{event_id}/pack").get_data(as_text=True)
-    assert f"#{allowed.id} " in page
-    assert f"#{no_events.id} " not in page
-    assert f"#{in_review.id} " not in page
+    assert f"Story #{allowed.id}<" in page
+    assert f"Story #{no_events.id}<" not in page
+    assert f"Story #{in_review.id}<" not in page
     refused = post_form(client, f"/events/{event_id}/pack/stories", {"story_id": no_events.id})
     assert refused.status_code == 302
     event = db.session.get(Event, event_id)
