@@ -54,10 +54,17 @@ def erasure_log(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def source(make_app, tmp_path: Path, erasure_log: str) -> Source:
+def source(make_app, erasure_log: str) -> Source:
     """An instance with an approved text story and an approved one-second recording."""
+    return build_source(make_app, erasure_log)
+
+
+def build_source(make_app, erasure_log: str, **settings: object) -> Source:
+    """Build the source instance, with any extra settings (another media storage, say)."""
     app = make_app(
-        TRANSCRIBER_FACTORY=lambda: MarkerTranscriber("Harbourne"), ERASURE_LOG_URL=erasure_log
+        TRANSCRIBER_FACTORY=lambda: MarkerTranscriber("Harbourne"),
+        ERASURE_LOG_URL=erasure_log,
+        **settings,
     )
     with app.app_context():
         factories = Factories(app)
