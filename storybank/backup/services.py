@@ -102,19 +102,24 @@ def create_backup(folder: Path) -> BackupSummary:
     return BackupSummary(folder, kind, revision, len(media), total, vanished)
 
 
+def _database_exists(url: str) -> bool:
+    return database.database_kind(url) != "sqlite" or database.sqlite_path(url).exists()
+
+
 def instance_holds_data() -> list[str]:
     """Return what makes this instance non-empty (tables with rows, media files); [] if empty."""
     found = []
-    existing = set(inspect(db.engine).get_table_names())
-    for table in DATA_TABLES:
-        if table in existing:
-            count = db.session.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one()  # noqa: S608 - a fixed name
-            if count:
-                found.append(f"{count} row(s) in {table}")
-    db.session.rollback()
-    media = sum(1 for _key in engine.list_media_keys(_storage()))
-    if media:
-        found.append(f"{media} media file(s)")
+    if _database_exists(_url()):  # never create a SQLite file just to look in it
+        existing = set(inspect(db.engine).get_table_names())
+        for table in DATA_TABLES:
+            if table in existing:
+                query = text(f'SELECT count(*) FROM "{table}"')  # noqa: S608 - a fixed name
+                if count := db.session.execute(query).scalar_one():
+                    found.append(f"{count} row(s) in {table}")
+        db.session.rollback()
+    # One file is enough to say so: never list a whole bucket here.
+    if next(engine.list_media_keys(_storage()), None) is not None:
+        found.append("files in media storage")
     return found
 
 

@@ -215,3 +215,23 @@ def test_postgres_refuses_a_schema_of_another_revision(source, empty_target, tmp
     result = empty_target.test_cli_runner().invoke(restore_command, [str(folder)])
 
     assert result.exit_code != 0 and "Restore into an empty database" in result.output
+
+
+def test_a_restore_makes_a_sqlite_instance_whose_folder_does_not_exist_yet(
+    source, make_app, tmp_path
+):
+    if source.app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("a SQLite file only")
+    folder = tmp_path / "backup"
+    _backup(source, folder)
+    target = make_app(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'new-machine' / 'storybank.sqlite3'}",
+        MEDIA_URL=f"file://{tmp_path / 'new-media'}",
+    )
+
+    result = target.test_cli_runner().invoke(restore_command, [str(folder)])
+
+    assert result.exit_code == 0, result.output
+    assert table_rows(target) == table_rows(source.app)
+    database = tmp_path / "new-machine" / "storybank.sqlite3"
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
