@@ -235,11 +235,18 @@ def verify_backup(folder: Path) -> Manifest:
     return manifest
 
 
-def copy_media_in(storage: Storage, folder: Path, entries: list[FileEntry]) -> int:
-    """Write each backed-up media file into storage, checking what was stored; return bytes."""
+def copy_media_in(
+    storage: Storage, folder: Path, entries: list[FileEntry], skip_prefixes: tuple[str, ...] = ()
+) -> int:
+    """Write each backed-up media file into storage, checking what was stored; return bytes.
+
+    Files under `skip_prefixes` (the folders of stories erased since) are never written back.
+    """
     total = 0
     for entry in entries:
         key = entry.path[len(MEDIA_DIR) + 1 :]
+        if skip_prefixes and key.startswith(skip_prefixes):
+            continue
         with (folder / entry.path).open("rb") as source:
             stored = storage.save_stream(key, source)
         if stored.sha256 != entry.sha256:

@@ -188,7 +188,8 @@ def restore_backup(folder: Path, force: bool = False) -> RestoreSummary:
         database.restore_postgres(client, db_file, url, clean=has_tables)
     else:
         database.restore_sqlite(db_file, url)
-    engine.copy_media_in(storage, folder, manifest.media_entries())
+    erased = tuple(p for entry in entries.values() for p in entry.media_prefixes if p)
+    engine.copy_media_in(storage, folder, manifest.media_entries(), skip_prefixes=erased)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     current, head = current_and_head(app)
     if current != head:

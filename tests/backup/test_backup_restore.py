@@ -76,9 +76,16 @@ def test_an_erasure_after_the_backup_is_applied_again_on_restore(source, empty_t
         admin = db.session.get(User, source.admin_id)
         erase_story(admin, source.audio_id)
 
+    written: list[str] = []
+    storage = empty_target.extensions["storybank_storage"]
+    save_stream = storage.save_stream
+    storage.save_stream = lambda key, *args, **kw: (
+        written.append(key) or save_stream(key, *args, **kw)
+    )
     with empty_target.app_context():
         summary = restore_backup(folder)
 
+        assert written == [], "the erased story's recording is never written back"
         assert summary.erasures_reapplied == [source.audio_id]
         assert db.session.get(Story, source.audio_id) is None
         assert db.session.get(SearchDocument, source.audio_id) is None
