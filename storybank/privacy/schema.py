@@ -12,6 +12,7 @@ EXEMPT_TABLES: dict[str, str] = {
     "alembic_version": "the schema's revision id; no story data",
     "users": "accounts of staff, not storytellers; no story text",
     "auth_sessions": "login sessions: token hashes and times",
+    "recovery_codes": "two-step sign-in recovery codes: hashes and times, no story data",
     "api_tokens": "researchers' API tokens: names, token hashes and times, no story data",
     "audit_events": "ids, actions and times only; record_event refuses free text",
     "sites": "names of probation sites, shared by every story",
