@@ -10,7 +10,7 @@ from flask import Flask
 
 from storybank.config import build_config
 from storybank.config import load_secret_key
-from storybank.stories.converters import RowIdConverter
+from storybank.core.ids import RowIdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -15,6 +15,7 @@ from wtforms import widgets
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
+from storybank.core.ids import row_id
 from storybank.curate.actions import ActionDetails
 from storybank.curate.events import EventDetails
 from storybank.curate.models import ACTION_STATUS_LABELS
@@ -34,7 +35,7 @@ class EventForm(FlaskForm):
     title = StringField("Title")
     held_on = DateField("Date", validators=[Optional()])
     place = StringField("Where")
-    facilitator_id = SelectField("Facilitator", coerce=int, validate_choice=False)
+    facilitator_id = SelectField("Facilitator", coerce=row_id, validate_choice=False)
     audience = TextAreaField(
         "Who is expected (for example: people on probation, peer mentors, staff, managers)"
     )
@@ -116,7 +117,7 @@ class ActionForm(FlaskForm):
     )
     we_did = TextAreaField("We did (what has happened so far)")
     themes = CheckboxesField("Themes that prompted it", validate_choice=False)
-    stories = CheckboxesField("Stories that prompted it", coerce=int, validate_choice=False)
+    stories = CheckboxesField("Stories that prompted it", coerce=row_id, validate_choice=False)
 
     def to_details(self) -> ActionDetails:
         """Return the answers as the service's input."""

@@ -16,6 +16,7 @@ from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.validators import Optional
 
+from storybank.core.ids import row_id
 from storybank.stories.models import VOICE_LABELS
 from storybank.stories.models import StoryType
 from storybank.stories.services import AudioUpload
@@ -32,7 +33,7 @@ class NewStoryForm(FlaskForm):
     title = StringField("Title")
     story_type = RadioField("Story type", choices=STORY_TYPE_CHOICES, validate_choice=False)
     voice = RadioField("Whose voice is it?", choices=VOICE_CHOICES, validate_choice=False)
-    site_id = SelectField("Site", coerce=int, validate_choice=False)
+    site_id = SelectField("Site", coerce=row_id, validate_choice=False)
     storyteller_pseudonym = StringField("Storyteller's pseudonym")
     storyteller_name = StringField(
         "Storyteller's real name, if on the consent form (kept private; helps remove it)"

@@ -39,3 +39,35 @@ def test_an_id_past_the_database_range_is_not_found_on_any_url(app, client, fact
             if response.status_code != 404:
                 wrong.append((method, target, response.status_code))
     assert wrong == []
+
+
+def test_a_huge_site_in_the_new_story_form_is_refused_not_an_overflow(client, factories, login_as):
+    login_as(factories.user("reporter"))
+    form = {
+        "title": "Tea at the drop-in",
+        "story_type": "personal",
+        "voice": "person_on_probation",
+        "site_id": str(2**64),
+        "storyteller_pseudonym": "Fennick",
+        "consent_processing": "y",
+        "consent_given_on": "2024-05-06",
+        "text": "The volunteer at the drop-in always kept a biscuit back for me.",
+        "submission_key": "huge-site",
+    }
+    assert post_form(client, "/stories/new", form).status_code == 400
+
+
+def test_a_huge_facilitator_in_the_event_form_is_refused_not_an_overflow(
+    client, factories, login_as
+):
+    login_as(factories.user("facilitator"))
+    form = {
+        "title": "Harvest conversation",
+        "held_on": "2027-09-09",
+        "place": "Chapel hall",
+        "facilitator_id": str(2**64),
+        "audience": "Mentors",
+    }
+    response = post_form(client, "/events/new", form)
+    assert response.status_code in (200, 400)
+    assert "Choose who will facilitate the event." in response.get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""The URL converter for row ids: a number the database cannot hold matches no route (404)."""
+"""Row ids in URLs and forms: a number the database cannot hold is not found, never an overflow."""
 
 from __future__ import annotations
 
@@ -17,3 +17,12 @@ class RowIdConverter(IntegerConverter):
     def __init__(self, map: Map, *args: Any, max: int | None = None, **kwargs: Any) -> None:
         limit = MAX_ROW_ID if max is None else min(max, MAX_ROW_ID)
         super().__init__(map, *args, max=limit, **kwargs)
+
+
+def row_id(value: object) -> int | None:
+    """Coerce a form's chosen id: an id the database cannot hold is None, as if none was chosen.
+
+    A value that is not a number raises ValueError, which WTForms reports on the field.
+    """
+    number = int(value)  # type: ignore[call-overload]
+    return number if 0 < number <= MAX_ROW_ID else None
