@@ -80,8 +80,14 @@ class Serve:
         assert found, self.output
         return int(found.group(1))
 
+    def _accepts(self) -> bool:
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", self.port)) == 0
+
     def wait_until_listening(self) -> None:
-        assert wait_for(lambda: "Storybank is at" in self.output, 30), self.output
+        assert wait_for(lambda: "Storybank is at" in self.output and self._accepts(), 30), (
+            self.output
+        )
 
     def close(self) -> None:
         """Kill whatever is left of it and its process group."""
