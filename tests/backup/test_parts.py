@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
+import threading
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -132,3 +135,33 @@ def test_the_erasure_log_holds_ids_and_dates_only(tmp_path):
     assert set(data) == {
         "story_id", "reason", "started_at", "story_created_at", "media_prefixes", "erased_by_id",
     }  # fmt: skip
+
+
+def test_a_sqlite_snapshot_taken_while_another_connection_writes_is_whole(tmp_path):
+    live = tmp_path / "live.sqlite3"
+    with sqlite3.connect(live) as setup:
+        setup.execute("PRAGMA journal_mode=WAL")
+        setup.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, pad TEXT)")
+    stop = threading.Event()
+
+    def write() -> None:
+        connection = sqlite3.connect(live, timeout=10)
+        while not stop.is_set():
+            connection.execute("INSERT INTO t (pad) VALUES (?)", ("x" * 500,))
+            connection.commit()
+        connection.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        time.sleep(0.2)
+        database.snapshot_sqlite(f"sqlite:///{live}", tmp_path / "copy.sqlite3")
+    finally:
+        stop.set()
+        writer.join()
+
+    with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        count, last = copy.execute("SELECT count(*), max(n) FROM t").fetchone()
+    assert count > 0 and count == last  # every row up to the snapshot, none half-written
+    assert not (tmp_path / "copy.sqlite3-wal").exists()
