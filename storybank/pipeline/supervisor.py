@@ -57,7 +57,11 @@ class WorkerSupervisor:
         self._thread: threading.Thread | None = None
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(self.command, env=self.env)  # noqa: S603 - our own command
+        # Its own session: a terminal's Ctrl+C reaches serve alone, which stops the worker once
+        # (SIGINT, so it finishes its job); a second SIGINT would cut the job short.
+        return subprocess.Popen(  # noqa: S603 - our own command
+            self.command, env=self.env, start_new_session=True
+        )
 
     def start(self) -> int:
         """Start the worker and the thread that watches it; return the worker's PID."""

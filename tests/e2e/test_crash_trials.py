@@ -90,11 +90,14 @@ class Serve:
         )
 
     def close(self) -> None:
-        """Kill whatever is left of it and its process group."""
+        """Kill whatever is left of it and of the workers it started."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
         self._reader.join(timeout=5)
+        for pid in re.findall(r"job worker \(process (\d+)\)", self.output):
+            if not is_dead(int(pid)):
+                os.kill(int(pid), signal.SIGKILL)
 
 
 @pytest.fixture

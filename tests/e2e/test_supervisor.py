@@ -111,28 +111,39 @@ PARENT = textwrap.dedent(
     import os, sys, time
     from storybank.pipeline.supervisor import WorkerSupervisor
     child = (
-        "import os, time; from storybank.pipeline.supervisor import exit_with_parent; "
-        f"exit_with_parent({os.getpid()}); time.sleep(60)"
+        "import os, time; from storybank.pipeline import supervisor; "
+        + sys.argv[1]
+        + f"supervisor.exit_with_parent({os.getpid()}, poll_seconds=0.1); time.sleep(60)"
     )
     pid = WorkerSupervisor([sys.executable, "-c", child]).start()
     print(pid, flush=True)
     time.sleep(60)
     """
 )
+# Without Linux's parent-death signal (another system), the parent poll must do it alone.
+NO_PDEATHSIG = "supervisor._set_parent_death_signal = lambda signum: False; "
 
 
-def test_a_worker_does_not_outlive_a_sigkilled_parent():
+@pytest.mark.parametrize("setup", ["", NO_PDEATHSIG], ids=["pdeathsig", "parent-poll"])
+def test_a_worker_does_not_outlive_a_sigkilled_parent(setup):
     parent = subprocess.Popen(
-        [sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True, start_new_session=True
+        [sys.executable, "-c", PARENT, setup],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
+    worker = None
     try:
         worker = int(parent.stdout.readline())
         assert read_stat(worker) is not None
+        assert os.getsid(worker) != os.getsid(parent.pid)  # a terminal's Ctrl+C reaches serve only
         parent.kill()
         parent.wait()
         assert wait_for(lambda: is_dead(worker), timeout=5), "the worker lives on as an orphan"
     finally:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(parent.pid, signal.SIGKILL)  # whatever is left in its process group
+            os.killpg(parent.pid, signal.SIGKILL)
+        if worker is not None and not is_dead(worker):
+            os.kill(worker, signal.SIGKILL)
         parent.wait()
         parent.stdout.close()
