@@ -270,7 +270,12 @@ def resume_abandoned_jobs(requeue_waiting: bool = False) -> list[int]:
 def sweep_storage() -> SweepResult:
     """Remove half-written uploads and empty folders older than the grace period."""
     storage = current_app.extensions["storybank_storage"]
-    result = storage.sweep(current_app.config.get("UPLOAD_GRACE_SECONDS", UPLOAD_GRACE_SECONDS))
+    grace = current_app.config.get("UPLOAD_GRACE_SECONDS", UPLOAD_GRACE_SECONDS)
+    try:
+        result = storage.sweep(grace)
+    except Exception as error:  # housekeeping must never stop serve or a worker from starting
+        log.warning("storage sweep failed (%s); it is tried again later", type(error).__name__)
+        return SweepResult()
     if result.partial_uploads or result.empty_folders:
         log.info(
             "storage sweep removed %d half-written upload(s) and %d empty folder(s)",

@@ -282,3 +282,14 @@ def test_the_worker_sweeps_storage_debris_every_ten_minutes(make_app, tmp_path):
         os.utime(path, (time.time() - 120, time.time() - 120))
     huey.execute(sweep)
     assert not crashed.exists()
+
+
+def test_a_failing_storage_sweep_is_logged_and_does_not_stop_a_start(app, monkeypatch, caplog):
+    def refused(grace_seconds):
+        raise PermissionError("AccessDenied: s3:ListBucketMultipartUploads")
+
+    monkeypatch.setattr(app.extensions["storybank_storage"], "sweep", refused)
+    with app.app_context():
+        result = pipeline.sweep_storage()
+    assert (result.partial_uploads, result.empty_folders) == (0, 0)
+    assert "storage sweep failed (PermissionError)" in caplog.text
