@@ -286,3 +286,14 @@ def test_serve_killed_mid_upload_leaves_no_orphan_and_no_debris_after_the_next_s
     again.wait_until_listening()
     assert "Removed 1 half-written upload(s)" in again.output
     assert _debris(media) == []
+
+
+def test_ctrl_c_stops_serve_and_its_worker(trial):
+    _app, serve, _media = trial
+    server = serve()
+    worker = server.worker_pid()
+    server.wait_until_listening()
+    server.process.send_signal(signal.SIGINT)
+    server.process.wait(timeout=40)
+    assert wait_for(lambda: is_dead(worker), 5), "Ctrl+C left the worker running"
+    assert read_stat(worker) is None  # reaped by serve before it left
