@@ -8,6 +8,7 @@ import re
 import pytest
 
 from storybank.extensions import db
+from storybank.stories import services
 from storybank.stories.models import Story
 from tests.conftest import post_form
 
@@ -90,3 +91,26 @@ def test_reviewer_sees_the_title_while_the_story_is_in_review(client, factories,
     story = factories.story(factories.user("reporter"), status="in_review", title=TITLE, text=TEXT)
     login_as(factories.user("facilitator"))
     assert TITLE in client.get(f"/stories/{story.id}").get_data(as_text=True)
+
+
+def test_research_search_and_exports_carry_no_title_or_pseudonym(app, client, factories, login_as):
+    app.config["STORYTELLER_CHECK"] = "optional"
+    story = factories.story(
+        factories.user("reporter"),
+        status="in_review",
+        title=TITLE,
+        storyteller_pseudonym=PSEUDONYM,
+        text=TEXT,
+    )
+    services.approve_story(factories.user("admin"), story.id)
+    login_as(factories.user("researcher"))
+    found = client.get("/research/?q=hostel").get_data(as_text=True)
+    assert f"/stories/{story.id}" in found
+    assert_unnamed(found)
+    for kind in ("stories_csv", "excerpts_csv", "matrix_csv", "json"):
+        response = client.get(f"/research/export/{kind}?q=hostel", buffered=True)
+        assert response.status_code == 200, kind
+        data = response.get_data(as_text=True)
+        assert_unnamed(data)
+        if kind in ("stories_csv", "json"):
+            assert "hostel in town" in data, "the story itself is in the export"
