@@ -40,7 +40,10 @@ def _decode_by_bom(data: bytes) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not data.startswith(
         codecs.BOM_UTF32_LE
     ):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:  # cut short, or not really UTF-16
+            raise InvalidInput(NOT_TEXT, field="text_file") from error
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) or b"\x00" in data[:8192]:
         raise InvalidInput(NOT_TEXT, field="text_file")
     return data.decode("utf-8-sig")

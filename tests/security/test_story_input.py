@@ -359,6 +359,11 @@ def test_utf8_file_without_bom_is_accepted(client, reporter, site):
     assert stored_text() == "Straße ok"
 
 
+def test_utf16_file_cut_mid_letter_is_refused_as_not_text(client, reporter, site):
+    data = "\ufeffHalf a letter".encode("utf-16-le")[:-1]
+    assert_refused(submit(client, site, text="", text_file=upload(data)), NOT_TEXT)
+
+
 def test_binary_behind_a_utf16_bom_is_refused(client, reporter, site):
     data = b"\xff\xfe" + "hi\x01\x02there".encode("utf-16-le")
     assert_refused(submit(client, site, text="", text_file=upload(data)), NOT_TEXT)
