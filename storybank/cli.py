@@ -169,6 +169,7 @@ def init_command(admin_email: str, site_name: str) -> None:
         click.echo(f"    email:    {admin_email}")
         click.echo(f"    password: {password}")
         click.echo("  Change it under Admin → Users once you are in. It is not shown again.")
+        click.echo("  Have an authenticator app on your phone: you set up two-step sign-in first.")
         click.echo("")
 
 

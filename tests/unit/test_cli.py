@@ -58,9 +58,11 @@ def test_init_prints_a_password_that_logs_in(runner, client, app_context):
     password = next(
         line.split(":", 1)[1].strip() for line in output.splitlines() if "password:" in line
     )
+    assert "two-step sign-in" in output
     response = login(client, "admin@storybank.local", password)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    # The password is right; an admin then sets up two-step sign-in before getting in.
+    assert response.headers["Location"] == "/login/set-up"
 
 
 def test_sites_add(runner, app_context):
