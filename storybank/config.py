@@ -32,6 +32,8 @@ _INT_SETTINGS = {
     "SMALL_COUNT_THRESHOLD": 5,
     # Relevance for a very common word is ranked among this many newest matches (0: all).
     "SEARCH_RANK_CAP": 1000,
+    # A half-written upload or empty folder untouched this long is swept away.
+    "UPLOAD_GRACE_SECONDS": 3600,
 }
 _STR_SETTINGS = {
     "ENV": "development",
@@ -46,6 +48,8 @@ _STR_SETTINGS = {
     "API_RATE_LIMIT": "120 per minute",
     # Where a large .qdpx export is assembled before it is sent (empty: the system's temp dir).
     "EXPORT_TEMP_DIR": "",
+    # Where erasures are logged apart from the database, for restores (empty: instance/erasure-log).
+    "ERASURE_LOG_URL": "",
 }
 
 
@@ -146,6 +150,8 @@ def build_config(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URI"],
         "API_RATE_LIMIT": settings["API_RATE_LIMIT"],
         "EXPORT_TEMP_DIR": settings["EXPORT_TEMP_DIR"],
+        "UPLOAD_GRACE_SECONDS": max(60, settings["UPLOAD_GRACE_SECONDS"]),
+        "ERASURE_LOG_URL": settings["ERASURE_LOG_URL"],
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

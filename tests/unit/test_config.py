@@ -7,6 +7,7 @@ import stat
 import pytest
 
 from storybank.config import ConfigurationError
+from storybank.config import build_config
 from storybank.config import load_secret_key
 from storybank.config import read_environment
 
@@ -48,3 +49,13 @@ def test_environment_overrides_the_defaults():
     assert settings["MAX_TEXT_BYTES"] == 1234
     assert settings["ENV"] == "production"
     assert read_environment({})["MAX_TEXT_BYTES"] == 200_000
+
+
+def test_the_sweep_grace_and_erasure_log_are_settings(monkeypatch, tmp_path):
+    monkeypatch.setenv("STORYBANK_UPLOAD_GRACE_SECONDS", "7200")
+    monkeypatch.setenv("STORYBANK_ERASURE_LOG_URL", "file:///srv/log")
+    config = build_config(tmp_path, tmp_path)
+    assert config["UPLOAD_GRACE_SECONDS"] == 7200
+    assert config["ERASURE_LOG_URL"] == "file:///srv/log"
+    monkeypatch.setenv("STORYBANK_UPLOAD_GRACE_SECONDS", "1")  # too short to be safe
+    assert build_config(tmp_path, tmp_path)["UPLOAD_GRACE_SECONDS"] == 60
