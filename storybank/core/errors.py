@@ -56,3 +56,19 @@ class ProblemCollector:
 
 class Conflict(Exception):
     """The action does not fit the thing's current state (for example approving twice)."""
+
+
+class StorageFull(InvalidInput):
+    """The server's disk (or quota) ran out while saving a file; nothing was kept.
+
+    It is an InvalidInput so that a form shows it where the person can act on it, with the form
+    again; its status (507 Insufficient Storage) says that the fault is the server's.
+    """
+
+    MESSAGE = (
+        "The server has run out of space; your story was not saved. Please try again later or "
+        "tell your coordinator."
+    )
+
+    def __init__(self, message: str = MESSAGE) -> None:
+        super().__init__(message, status=507)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import BinaryIO
 from typing import Protocol
 from urllib.parse import urlparse
+
+from storybank.core.errors import StorageFull
 
 CHUNK_BYTES = 1024 * 1024
 # A half-written upload or an empty folder untouched this long is debris, not work in progress:
@@ -84,6 +87,21 @@ class Storage(Protocol):
         ...
 
 
+# Out of disk space, or over the user's quota: the same to the person uploading.
+NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+@contextlib.contextmanager
+def raising_storage_full() -> Iterator[None]:
+    """Turn a full disk (or quota) into StorageFull, which forms show to the person."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno in NO_SPACE_ERRNOS:
+            raise StorageFull() from error
+        raise
+
+
 def _check_key(key: str) -> str:
     parts = Path(key).parts
     if not parts or key.startswith("/") or ".." in parts:
@@ -148,18 +166,23 @@ class LocalStorage:
 
     def save_stream(self, key: str, stream: BinaryIO, max_bytes: int | None = None) -> StoredFile:
         path = self._path(key)
-        fd, temp_name = self._open_partial(path.parent)
-        try:
-            with os.fdopen(fd, "wb") as target:
-                size, sha256 = copy_hashing(stream, target, max_bytes)
-                target.flush()
-                os.fsync(target.fileno())
-            os.replace(temp_name, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp_name)
-            self._prune_folders(path.parent)
-            raise
+        with raising_storage_full():
+            try:
+                fd, temp_name = self._open_partial(path.parent)
+            except BaseException:
+                self._prune_folders(path.parent)  # folders made before the disk said no
+                raise
+            try:
+                with os.fdopen(fd, "wb") as target:
+                    size, sha256 = copy_hashing(stream, target, max_bytes)
+                    target.flush()
+                    os.fsync(target.fileno())
+                os.replace(temp_name, path)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temp_name)
+                self._prune_folders(path.parent)
+                raise
         return StoredFile(key=key, size=size, sha256=sha256)
 
     @contextlib.contextmanager
@@ -239,7 +262,7 @@ class S3Storage:
     def save_stream(self, key: str, stream: BinaryIO, max_bytes: int | None = None) -> StoredFile:
         # Spool to a temporary file first so that the size limit and hash are known before
         # anything reaches the bucket.
-        with tempfile.TemporaryFile() as spool:
+        with raising_storage_full(), tempfile.TemporaryFile() as spool:
             size, sha256 = copy_hashing(stream, spool, max_bytes)
             spool.seek(0)
             self.client.upload_fileobj(spool, self.bucket, self._key(key))
