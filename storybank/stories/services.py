@@ -11,9 +11,14 @@ from datetime import timedelta
 from typing import BinaryIO
 
 from flask import current_app
+from sqlalchemy import Select
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm import load_only
+from sqlalchemy.orm import selectinload
 
 from storybank.accounts.models import User
 from storybank.anonymise.services import can_play_redacted_audio
@@ -24,6 +29,7 @@ from storybank.core.audit import AuditAction
 from storybank.core.audit import AuditEvent
 from storybank.core.audit import record_event
 from storybank.core.authz import Role
+from storybank.core.authz import has_role
 from storybank.core.authz import require_role
 from storybank.core.db import utcnow
 from storybank.core.errors import Conflict
@@ -358,10 +364,52 @@ def show_my_stories(actor: User) -> StoryList:
     return StoryList(stories, jobs_for_stories([s.id for s in stories]), {})
 
 
-def show_library(actor: User) -> StoryList:
-    """Return the approved stories this user may see, with their confirmed themes."""
-    stories = list_approved_stories(actor)
-    return StoryList(stories, {}, tags_for_stories([s.id for s in stories]))
+LIBRARY_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class LibraryPage:
+    """One page of the approved stories a person may see, with each one's confirmed themes."""
+
+    found: StoryPage
+    tags: dict[int, list[str]]
+
+
+def show_library(actor: User, page: int = 1, per_page: int = LIBRARY_PAGE_SIZE) -> LibraryPage:
+    """Return one page of the approved stories this user may see, newest first.
+
+    A bounded number of queries whatever the number of stories: the count, the page (only the
+    columns the page shows), its sites, and its themes."""
+    query = _approved_visible_to(actor)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    stories = list(
+        db.session.scalars(
+            query.options(
+                load_only(*_LIBRARY_COLUMNS),
+                selectinload(Story.site).load_only(Site.name),
+            )
+            .order_by(Story.approved_at.desc(), Story.id.desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+    )
+    found = StoryPage(stories, page, pages, total)
+    return LibraryPage(found, tags_for_stories([story.id for story in stories]))
+
+
+# What the library card and policy.can_see_title read; anything else would load per story.
+_LIBRARY_COLUMNS = (
+    Story.id,
+    Story.title,
+    Story.story_type,
+    Story.voice,
+    Story.site_id,
+    Story.status,
+    Story.reporter_id,
+    Story.approved_at,
+)
 
 
 def show_progress(actor: User, story_id: int) -> tuple[Story, list[Job]]:
@@ -400,14 +448,36 @@ def list_review_queue(actor: User) -> list[Story]:
 
 def list_approved_stories(actor: User) -> list[Story]:
     """Return approved stories that this user's role and the consent allow, newest first."""
+    query = _approved_visible_to(actor)
+    return list(db.session.scalars(query.order_by(Story.approved_at.desc(), Story.id.desc())))
+
+
+def _approved_visible_to(actor: User) -> Select[tuple[Story]]:
+    """Approved stories that policy.can_see_story lets this user see, as SQL.
+
+    Admins see every one; facilitators those whose newest consent record (the highest id, as
+    Story.current_consent) keeps processing and events; researchers processing and research.
+    An older record that allowed the use counts for nothing once a newer one withdrew it."""
     if not policy.can_list_approved(actor):
         raise NotAllowed
-    stories = db.session.scalars(
-        select(Story)
-        .where(Story.status == StoryStatus.APPROVED.value)
-        .order_by(Story.approved_at.desc())
+    query = select(Story).where(Story.status == StoryStatus.APPROVED.value)
+    if has_role(actor, Role.ADMIN):
+        return query
+    use = ConsentRecord.events if has_role(actor, Role.FACILITATOR) else ConsentRecord.research
+    newer = aliased(ConsentRecord)
+    allowed = (
+        select(ConsentRecord.id)
+        .where(
+            ConsentRecord.story_id == Story.id,
+            ConsentRecord.processing.is_(True),
+            use.is_(True),
+            ~select(newer.id)
+            .where(newer.story_id == ConsentRecord.story_id, newer.id > ConsentRecord.id)
+            .exists(),
+        )
+        .exists()
     )
-    return [story for story in stories if policy.can_see_story(actor, story)]
+    return query.where(allowed)
 
 
 def _reviewable_story(actor: User, story_id: int) -> Story:

@@ -190,8 +190,8 @@ def shown_pseudonym(story: Story) -> str | None:
 @login_required
 def library() -> str:
     """Approved stories this person's role and the storytellers' consent allow."""
-    found = services.show_library(current_user)
-    return render_template("stories/library.html", stories=found.stories, tags=found.tags)
+    library = services.show_library(current_user, request.args.get("page", 1, type=int))
+    return render_template("stories/library.html", found=library.found, tags=library.tags)
 
 
 @review_bp.route("/")
