@@ -216,6 +216,9 @@ def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
     click.echo(f"Storybank is at http://{host}:{port}/  (Ctrl+C stops it)")
     # A service manager stops us with SIGTERM: leave through `finally` so the worker stops too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Started in the background by a shell, a process inherits SIGINT as ignored, and Python
+    # then never raises KeyboardInterrupt: say plainly that Ctrl+C stops serve.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="Storybank")
     finally:

@@ -47,10 +47,14 @@ def is_dead(pid: int) -> bool:
     return stat is None or stat.state == "Z"
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Serve:
     """A real `storybank serve` process, its output collected as it runs."""
 
-    def __init__(self, env: dict[str, str], *args: str) -> None:
+    def __init__(self, env: dict[str, str], *args: str, ignore_sigint: bool = False) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -62,6 +66,8 @@ class Serve:
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,  # its own process group, so the test can sweep up after it
+            # As a shell's background job starts it: SIGINT inherited as ignored.
+            preexec_fn=_ignore_sigint if ignore_sigint else None,
         )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -115,8 +121,8 @@ def trial(make_app, test_root: Path, tmp_path: Path):
     }
     started: list[Serve] = []
 
-    def serve(*args: str) -> Serve:
-        started.append(Serve(env, *args))
+    def serve(*args: str, ignore_sigint: bool = False) -> Serve:
+        started.append(Serve(env, *args, ignore_sigint=ignore_sigint))
         return started[-1]
 
     yield app, serve, tmp_path / "media"
@@ -290,7 +296,7 @@ def test_serve_killed_mid_upload_leaves_no_orphan_and_no_debris_after_the_next_s
 
 def test_ctrl_c_stops_serve_and_its_worker(trial):
     _app, serve, _media = trial
-    server = serve()
+    server = serve(ignore_sigint=True)  # as from a script's `&`: Ctrl+C must still stop it
     worker = server.worker_pid()
     server.wait_until_listening()
     server.process.send_signal(signal.SIGINT)
