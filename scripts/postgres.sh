@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL for the tests: postgres.sh start|stop|status|url (port STORYBANK_PG_PORT).
+# A throwaway PostgreSQL for the tests: postgres.sh start|stop|status|url (port STORYBANK_PG_PORT,
+# database STORYBANK_PG_DB; scripts/scaleout.sh runs its own on another port).
 set -euo pipefail
 cd /  # the postgres user may not be able to enter the project folder
 
 PORT="${STORYBANK_PG_PORT:-54329}"
 BASE="${STORYBANK_PG_DIR:-/tmp/storybank-pg-$PORT}"  # /tmp: any user can reach it
 DATA="$BASE/data"
-DB=storybank_test
+DB="${STORYBANK_PG_DB:-storybank_test}"
 URL="postgresql://postgres@127.0.0.1:$PORT/$DB"
 
 say() { echo "postgres.sh: $*"; }
