@@ -124,7 +124,8 @@ def build_config(instance_path: Path, root_path: Path) -> dict[str, Any]:
     return {
         "STORYBANK_ENV": settings["ENV"],
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failed statement's values (story text, emails) never reach a log.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "QUEUE_URL": queue_url,
         "MEDIA_URL": media_url,
         "SECRET_KEY_SETTING": settings["SECRET_KEY"],
