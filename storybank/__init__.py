@@ -11,6 +11,7 @@ from flask import Flask
 from storybank.config import build_config
 from storybank.config import load_secret_key
 from storybank.core.ids import RowIdConverter
+from storybank.core.ids import StoryIdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -39,6 +40,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     # Before any route is added: every <int:...> in a URL is a row id the database can hold.
     app.url_map.converters["int"] = RowIdConverter
+    # A story is named by its public id (never its row id); views still get the row id.
+    app.url_map.converters["story"] = StoryIdConverter
     _register_blueprints(app)
     from storybank import cli
 

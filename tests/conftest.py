@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pyotp
 import pytest
 from flask import Flask
+from flask import has_app_context
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask.testing import FlaskCliRunner
@@ -23,6 +24,9 @@ from storybank import create_app
 from storybank.accounts.models import User
 from storybank.accounts.services import start_session
 from storybank.core.db import utcnow
+from storybank.core.ids import encode_public_id
+from storybank.core.ids import public_id_key
+from storybank.core.ids import public_story_id
 from storybank.dbtools import upgrade_database
 from storybank.extensions import db
 from tests.factories import Factories
@@ -35,6 +39,16 @@ def database_url(tmp_root: Path) -> str:
     return os.environ.get("STORYBANK_DATABASE_URL") or f"sqlite:///{tmp_root / 'test.sqlite3'}"
 
 
+TEST_SECRET_KEY = "test-secret-key-not-for-production"
+
+
+def public_id(story_id: int) -> str:
+    """A story's public id, as its URLs carry it: under the app in context, else the tests' key."""
+    if has_app_context():
+        return public_story_id(story_id)
+    return encode_public_id(story_id, public_id_key(TEST_SECRET_KEY))
+
+
 def base_test_config(tmp_root: Path) -> dict[str, object]:
     """Settings for an app under test: a real database, jobs run at once."""
     url = database_url(tmp_root)
@@ -43,7 +57,7 @@ def base_test_config(tmp_root: Path) -> dict[str, object]:
     return {
         "TESTING": True,
         "INSTANCE_PATH": str(tmp_root / "instance"),
-        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SECRET_KEY": TEST_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": url,
         "QUEUE_URL": "memory://",
         "QUEUE_IMMEDIATE": True,

@@ -33,7 +33,7 @@ bp = Blueprint("anonymise", __name__)
 Page = Response | str | tuple[str, int]
 
 
-@bp.route("/review/<int:story_id>/redactions")
+@bp.route("/review/<story:story_id>/redactions")
 @login_required
 def review(story_id: int) -> str:
     """The story with every redaction highlighted, unsure ones first; for a recording, its
@@ -68,7 +68,7 @@ def _back_to_review(story_id: int, anchor: str) -> Response:
 
 
 @bp.route(
-    "/review/<int:story_id>/redactions/<int:redaction_id>/<any(accept, reject):decision>",
+    "/review/<story:story_id>/redactions/<int:redaction_id>/<any(accept, reject):decision>",
     methods=["POST"],
 )
 @login_required
@@ -79,7 +79,7 @@ def decide(story_id: int, redaction_id: int, decision: str) -> Response:
     return redirect(url_for("anonymise.review", story_id=story_id) + f"#r{redaction_id}")
 
 
-@bp.route("/review/<int:story_id>/redactions/<int:redaction_id>/label", methods=["POST"])
+@bp.route("/review/<story:story_id>/redactions/<int:redaction_id>/label", methods=["POST"])
 @login_required
 def relabel(story_id: int, redaction_id: int) -> Response:
     """Change what kind of identifier a redaction is; its placeholder follows."""
@@ -100,7 +100,7 @@ def relabel(story_id: int, redaction_id: int) -> Response:
     return _back_to_review(story_id, f"#r{redaction_id}")
 
 
-@bp.route("/review/<int:story_id>/audio/hide", methods=["POST"])
+@bp.route("/review/<story:story_id>/audio/hide", methods=["POST"])
 @login_required
 def hide_stretch(story_id: int) -> Page:
     """Hide a stretch of the recording given by its start and end times."""
@@ -116,7 +116,7 @@ def hide_stretch(story_id: int) -> Page:
     return _back_to_review(story_id, "#hidden-stretches")
 
 
-@bp.route("/review/<int:story_id>/audio/hide-words", methods=["POST"])
+@bp.route("/review/<story:story_id>/audio/hide-words", methods=["POST"])
 @login_required
 def hide_words(story_id: int) -> Page:
     """Hide the stretch of the recording under chosen transcript words."""
@@ -132,7 +132,7 @@ def hide_words(story_id: int) -> Page:
     return _back_to_review(story_id, "#hidden-stretches")
 
 
-@bp.route("/review/<int:story_id>/audio/hides/<int:hide_id>/remove", methods=["POST"])
+@bp.route("/review/<story:story_id>/audio/hides/<int:hide_id>/remove", methods=["POST"])
 @login_required
 def remove_hide(story_id: int, hide_id: int) -> Response:
     """Let a hidden stretch be heard again."""
@@ -142,7 +142,7 @@ def remove_hide(story_id: int, hide_id: int) -> Response:
     return _back_to_review(story_id, "#hidden-stretches")
 
 
-@bp.route("/review/<int:story_id>/redactions/add", methods=["POST"])
+@bp.route("/review/<story:story_id>/redactions/add", methods=["POST"])
 @login_required
 def add(story_id: int) -> Response:
     """Hide a selected passage, or every occurrence of a typed phrase."""
@@ -164,7 +164,7 @@ def add(story_id: int) -> Response:
     return redirect(url_for("anonymise.review", story_id=story_id))
 
 
-@bp.route("/review/<int:story_id>/redactions/sign-off", methods=["POST"])
+@bp.route("/review/<story:story_id>/redactions/sign-off", methods=["POST"])
 @login_required
 def sign_off(story_id: int) -> Response:
     """Sign the redactions off."""
@@ -176,7 +176,7 @@ def sign_off(story_id: int) -> Response:
     return redirect(url_for("review.review", story_id=story_id))
 
 
-@bp.route("/stories/<int:story_id>/audio/redacted")
+@bp.route("/stories/<story:story_id>/audio/redacted")
 @login_required
 def redacted_audio(story_id: int) -> Response:
     """The redacted recording, for those the consent allows."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from storybank.api import params
+from storybank.core.ids import PUBLIC_ID_PATTERN
 from storybank.search.facets import DIMENSIONS
 from storybank.search.query import SORTS
 from storybank.stories.models import StoryType
@@ -16,6 +17,11 @@ Json = dict[str, Any]
 _STRING = {"type": "string"}
 _INT = {"type": "integer"}
 _NULLABLE_INT = {"type": "integer", "nullable": True}
+_PUBLIC_ID = {
+    "type": "string",
+    "pattern": f"^{PUBLIC_ID_PATTERN}$",
+    "description": "The story's public id: opaque, the same in every answer and page URL.",
+}
 
 
 def _ref(name: str) -> Json:
@@ -54,7 +60,7 @@ def _query() -> Json:
 
 def _story_schemas() -> Json:
     attributes = {
-        "story_id": _INT,
+        "story_id": _PUBLIC_ID,
         "site": _object({"id": _INT, "name": _STRING}),
         "voice": {"type": "string", "enum": [v.value for v in Voice]},
         "story_type": {"type": "string", "enum": [t.value for t in StoryType]},
@@ -151,12 +157,7 @@ def _operation(summary: str, schema: str, parameters: list[Json], *errors: str) 
 
 
 def _paths() -> Json:
-    story_id = {
-        "name": "story_id",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer", "minimum": 1, "maximum": params.MAX_ID},
-    }
+    story_id = {"name": "story_id", "in": "path", "required": True, "schema": _PUBLIC_ID}
     return {
         "/stories": _operation(
             "Search approved stories whose consent allows research",

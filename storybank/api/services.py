@@ -20,6 +20,7 @@ from storybank.api.tokens import require_api_user
 from storybank.core.audit import AuditAction
 from storybank.core.audit import record_event
 from storybank.core.errors import NotFound
+from storybank.core.ids import public_story_id
 from storybank.core.small_counts import shown_count
 from storybank.extensions import db
 from storybank.search.indexing import may_be_searched
@@ -53,7 +54,7 @@ def _themes(row: SearchDocument, names: dict[str, str]) -> list[Json]:
 def _attributes(row: SearchDocument, labels: dict[str, dict[str, str]]) -> Json:
     """A story's attributes as the API shows them: codes, with the site's name and themes."""
     return {
-        "story_id": row.story_id,
+        "story_id": public_story_id(row.story_id),
         "site": {"id": row.site_id, "name": labels["site"].get(str(row.site_id), "")},
         "voice": row.voice,
         "story_type": row.story_type,

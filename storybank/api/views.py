@@ -8,7 +8,6 @@ has its own rate limit (`API_RATE_LIMIT`).
 from __future__ import annotations
 
 import hashlib
-import re
 
 from flask import Blueprint
 from flask import Response
@@ -28,6 +27,7 @@ from storybank.api.tokens import authenticate_secret
 from storybank.core.errors import InvalidInput
 from storybank.core.errors import NotAllowed
 from storybank.core.errors import NotFound
+from storybank.core.ids import story_id_from_public
 from storybank.extensions import csrf
 from storybank.extensions import limiter
 
@@ -134,12 +134,15 @@ def stories() -> ResponseReturnValue:
     return jsonify(services.search(g.api_user, request.args))
 
 
-@bp.route("/stories/<story_id>")
-def story(story_id: str) -> ResponseReturnValue:
-    """One story's anonymised text and attributes."""
-    if not re.fullmatch(r"[0-9]{1,10}", story_id):
+@bp.route("/stories/<public_id>")
+def story(public_id: str) -> ResponseReturnValue:
+    """One story's anonymised text and attributes, named by its public id."""
+    # Decoded here rather than by the `story` converter, so that a bad id is this blueprint's
+    # JSON 404 (a routing failure has no blueprint).
+    story_id = story_id_from_public(public_id)
+    if story_id is None:
         raise NotFound
-    return jsonify(services.story(g.api_user, int(story_id), g.api_token_id))
+    return jsonify(services.story(g.api_user, story_id, g.api_token_id))
 
 
 @bp.route("/codebook")

@@ -42,14 +42,14 @@ def _page(story_id: int, changes_form: ChangesForm | None = None, status: int = 
     ), status
 
 
-@bp.route("/<int:story_id>/check")
+@bp.route("/<story:story_id>/check")
 @login_required
 def check(story_id: int) -> Page:
     """The anonymised story exactly as others will read and hear it, and the two answers."""
     return _page(story_id)
 
 
-@bp.route("/<int:story_id>/check/agree", methods=["POST"])
+@bp.route("/<story:story_id>/check/agree", methods=["POST"])
 @login_required
 def agree(story_id: int) -> Response:
     """The storyteller has seen it and agrees."""
@@ -59,7 +59,7 @@ def agree(story_id: int) -> Response:
     return redirect(url_for("stories.detail", story_id=story_id))
 
 
-@bp.route("/<int:story_id>/check/changes", methods=["POST"])
+@bp.route("/<story:story_id>/check/changes", methods=["POST"])
 @login_required
 def changes(story_id: int) -> Page:
     """The storyteller wants changes: back to the reviewer with the note."""
@@ -75,7 +75,7 @@ def changes(story_id: int) -> Page:
     return redirect(url_for("stories.detail", story_id=story_id))
 
 
-@bp.route("/<int:story_id>/check/audio")
+@bp.route("/<story:story_id>/check/audio")
 @login_required
 def audio(story_id: int) -> Response:
     """The beeped recording, for the reporter to play to the storyteller (audited)."""

@@ -26,6 +26,8 @@ from storybank.core.errors import InvalidInput
 from storybank.core.errors import NotAllowed
 from storybank.core.errors import NotFound
 from storybank.core.errors import StorageFull
+from storybank.core.ids import public_story_id
+from storybank.core.ids import story_label
 from storybank.extensions import db
 
 HOME_BY_ROLE = {
@@ -186,6 +188,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(404)
     def http_not_found(_error: HTTPException) -> ResponseReturnValue:
         return _error_page("Not found", "There is nothing here, or you cannot see it.", 404)
+
+    app.add_template_global(story_label)
+    app.add_template_global(public_story_id)
 
     @app.context_processor
     def navigation() -> dict[str, object]:

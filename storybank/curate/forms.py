@@ -16,6 +16,7 @@ from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
 from storybank.core.ids import row_id
+from storybank.core.ids import story_row_id
 from storybank.curate.actions import ActionDetails
 from storybank.curate.events import EventDetails
 from storybank.curate.models import ACTION_STATUS_LABELS
@@ -117,7 +118,9 @@ class ActionForm(FlaskForm):
     )
     we_did = TextAreaField("We did (what has happened so far)")
     themes = CheckboxesField("Themes that prompted it", validate_choice=False)
-    stories = CheckboxesField("Stories that prompted it", coerce=row_id, validate_choice=False)
+    stories = CheckboxesField(
+        "Stories that prompted it", coerce=story_row_id, validate_choice=False
+    )
 
     def to_details(self) -> ActionDetails:
         """Return the answers as the service's input."""

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from storybank.accounts.models import User
 from storybank.anonymise.services import released_text
 from storybank.core.db import utcnow
+from storybank.core.ids import story_label
 from storybank.curate import policy
 from storybank.curate.builder import CandidatePage
 from storybank.curate.builder import PackFilters
@@ -166,5 +167,5 @@ def show_event(actor: User, event_id: int) -> EventScreen:
         renders=renders,
         changes=[c for c in event.pack.changes if c.seen_at is None] if may_build else [],
         theme_names={t.key: t.name for t in current_codebook().themes},
-        pack_stories=[(i.story.id, f"{i.ref}: Story #{i.story.id}") for i in used],
+        pack_stories=[(i.story.id, f"{i.ref}: {story_label(i.story.id)}") for i in used],
     )

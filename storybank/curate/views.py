@@ -20,6 +20,9 @@ from wtforms import SelectChoice
 from storybank.accounts.forms import EmptyForm
 from storybank.core.errors import InvalidInput
 from storybank.core.forms import show_error_on_form
+from storybank.core.ids import public_story_id
+from storybank.core.ids import story_id_from_public
+from storybank.core.ids import story_label
 from storybank.core.redirects import local_path
 from storybank.curate import actions
 from storybank.curate import builder
@@ -66,7 +69,7 @@ def _filters() -> builder.PackFilters:
 
 
 def _back_to_pack(event_id: int, story_id: int | None = None) -> Response:
-    anchor = f"#entry-{story_id}" if story_id else "#in-pack"
+    anchor = f"#entry-{public_story_id(story_id)}" if story_id else "#in-pack"
     return redirect(url_for("events.pack", event_id=event_id) + anchor)
 
 
@@ -142,7 +145,9 @@ def show(event_id: int) -> str:
 def _action_form(screen: screens.EventScreen, action: object | None) -> ActionForm:
     form = ActionForm(obj=action) if action is not None else ActionForm()
     form.themes.choices = [SelectChoice(key, name) for key, name in screen.theme_names.items()]
-    form.stories.choices = [SelectChoice(story_id, ref) for story_id, ref in screen.pack_stories]
+    form.stories.choices = [
+        SelectChoice(public_story_id(story_id), ref) for story_id, ref in screen.pack_stories
+    ]
     if action is not None and request.method == "GET":
         form.themes.data = list(action.theme_keys)  # type: ignore[attr-defined]
         form.stories.data = [s.id for s in action.stories]  # type: ignore[attr-defined]
@@ -190,7 +195,10 @@ def add_story(event_id: int) -> Response:
     if form.validate_on_submit():
         try:
             builder.add_story_to_pack(
-                current_user, event_id, _int(form.story_id.data) or 0, form.reason.data or ""
+                current_user,
+                event_id,
+                story_id_from_public(form.story_id.data or "") or 0,
+                form.reason.data or "",
             )
             flash("Added to the pack.")
         except InvalidInput as error:
@@ -204,7 +212,7 @@ def _back(event_id: int) -> Response:
     return redirect(local_path(request.form.get("next"), fallback))
 
 
-@bp.route("/<int:event_id>/pack/stories/<int:story_id>/remove", methods=["POST"])
+@bp.route("/<int:event_id>/pack/stories/<story:story_id>/remove", methods=["POST"])
 @login_required
 def remove_story(event_id: int, story_id: int) -> Response:
     """Take a story out of the pack."""
@@ -214,18 +222,18 @@ def remove_story(event_id: int, story_id: int) -> Response:
     return _back_to_pack(event_id)
 
 
-@bp.route("/<int:event_id>/pack/stories/<int:story_id>/move", methods=["POST"])
+@bp.route("/<int:event_id>/pack/stories/<story:story_id>/move", methods=["POST"])
 @login_required
 def move_story(event_id: int, story_id: int) -> Response:
     """Move a story up or down the order."""
     if EmptyForm().validate_on_submit():
         steps = -1 if request.form.get("direction") == "up" else 1
         builder.move_story_in_pack(current_user, event_id, story_id, steps)
-        flash(f"Story #{story_id} moved {'up' if steps < 0 else 'down'}.")
+        flash(f"{story_label(story_id)} moved {'up' if steps < 0 else 'down'}.")
     return _back_to_pack(event_id, story_id)
 
 
-@bp.route("/<int:event_id>/pack/stories/<int:story_id>/notes", methods=["POST"])
+@bp.route("/<int:event_id>/pack/stories/<story:story_id>/notes", methods=["POST"])
 @login_required
 def story_notes(event_id: int, story_id: int) -> Response:
     """Keep why a story was chosen and its summary."""
@@ -262,7 +270,7 @@ def plan(event_id: int) -> Response:
     return redirect(url_for("events.pack", event_id=event_id) + "#plan")
 
 
-@bp.route("/<int:event_id>/pack/stories/<int:story_id>/quotes", methods=["GET", "POST"])
+@bp.route("/<int:event_id>/pack/stories/<story:story_id>/quotes", methods=["GET", "POST"])
 @login_required
 def pick_quotes(event_id: int, story_id: int) -> Page:
     """Pick quotes from one story's anonymised text."""

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from storybank.core.audit import AuditAction
 from storybank.core.audit import record_event
+from storybank.core.ids import story_label
 from storybank.core.storage import Storage
 from storybank.curate import policy
 from storybank.curate.models import Pack
@@ -78,8 +79,8 @@ def story_consent_changed(story_id: int, actor_id: int | None) -> None:
     if not policy.may_go_in_a_pack(story):
         take_story_out_of_packs(
             story_id,
-            f"Story #{story_id} was taken out on {today}: its storyteller no longer agrees to "
-            "its use at events. Destroy any printed copies that hold it.",
+            f"{story_label(story_id)} was taken out on {today}: its storyteller no longer "
+            "agrees to its use at events. Destroy any printed copies that hold it.",
             "consent_events",
             actor_id,
         )
@@ -87,8 +88,8 @@ def story_consent_changed(story_id: int, actor_id: int | None) -> None:
         for entry in _entries_of(story_id):
             _mark_changed(
                 entry.pack,
-                f"Story #{story_id}'s recording no longer plays, from {today}: its storyteller "
-                "no longer agrees to its audio being used at events. The text stays.",
+                f"{story_label(story_id)}'s recording no longer plays, from {today}: its "
+                "storyteller no longer agrees to its audio being used at events. The text stays.",
             )
 
 
@@ -96,7 +97,7 @@ def forget_story(story_id: int) -> None:
     """Erasure hook: before the story's rows go, note the change on every pack that held it."""
     take_story_out_of_packs(
         story_id,
-        f"Story #{story_id} was erased and has left the pack. Destroy any printed copies "
+        f"{story_label(story_id)} was erased and has left the pack. Destroy any printed copies "
         "that hold it.",
         "erased",
         None,

@@ -11,6 +11,7 @@ from flask import stream_with_context
 from flask_login import current_user
 from flask_login import login_required
 
+from storybank.core.ids import story_id_from_public
 from storybank.exports import services
 from storybank.search.params import query_from_args
 
@@ -48,7 +49,7 @@ def holding() -> str | tuple[str, int]:
     """For admins: which exports held a story (it may have been erased since), and who made them."""
     services.require_holdings(current_user)
     raw = (request.args.get("story") or "").strip()
-    story_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    story_id = story_id_from_public(raw.lower()) if raw else None
     holdings = services.exports_holding(current_user, story_id) if story_id else []
     page = render_template("exports/holding.html", story_id=story_id, raw=raw, holdings=holdings)
     return (page, 400) if raw and story_id is None else page

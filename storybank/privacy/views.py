@@ -40,7 +40,7 @@ def _page(story, form: ConsentForm, withdraw: WithdrawForm, status: int = 200) -
     ), status
 
 
-@bp.route("/<int:story_id>/consent", methods=["GET", "POST"])
+@bp.route("/<story:story_id>/consent", methods=["GET", "POST"])
 @login_required
 def consent(story_id: int) -> Page:
     """Show the story's consent and narrow it."""
@@ -57,7 +57,7 @@ def consent(story_id: int) -> Page:
     return redirect(url_for("stories.detail", story_id=story_id))
 
 
-@bp.route("/<int:story_id>/withdraw", methods=["POST"])
+@bp.route("/<story:story_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(story_id: int) -> Page:
     """Withdraw consent after the confirmation tick: the story is erased."""

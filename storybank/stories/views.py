@@ -22,6 +22,7 @@ from storybank.accounts.forms import EmptyForm
 from storybank.core.errors import InvalidInput
 from storybank.core.errors import NotAllowed
 from storybank.core.forms import show_error_on_form
+from storybank.core.ids import story_label
 from storybank.stories import policy
 from storybank.stories import services
 from storybank.stories.forms import CorrectionForm
@@ -68,7 +69,7 @@ def new() -> Page:
     return render_template("stories/new.html", form=form), status
 
 
-@bp.route("/<int:story_id>")
+@bp.route("/<story:story_id>")
 @login_required
 def detail(story_id: int) -> str:
     """One story: its details, consent, and the progress of each stage."""
@@ -78,7 +79,7 @@ def detail(story_id: int) -> str:
     )
 
 
-@bp.route("/<int:story_id>/progress.json")
+@bp.route("/<story:story_id>/progress.json")
 @login_required
 def progress(story_id: int) -> Response:
     """The story's status and stage progress, for the page to poll. No text."""
@@ -94,7 +95,7 @@ def progress(story_id: int) -> Response:
     )
 
 
-@bp.route("/<int:story_id>/original")
+@bp.route("/<story:story_id>/original")
 @login_required
 def original(story_id: int) -> str:
     """The unredacted text (audited)."""
@@ -102,7 +103,7 @@ def original(story_id: int) -> str:
     return render_template("stories/original.html", story=text.story, text=text)
 
 
-@bp.route("/<int:story_id>/transcript", methods=["GET", "POST"])
+@bp.route("/<story:story_id>/transcript", methods=["GET", "POST"])
 @login_required
 def transcript(story_id: int) -> Page:
     """The recording and its transcript, linked; correct the text here (audited view)."""
@@ -130,7 +131,7 @@ def transcript(story_id: int) -> Page:
     )
 
 
-@bp.route("/<int:story_id>/audio/<any(original, canonical):variant>")
+@bp.route("/<story:story_id>/audio/<any(original, canonical):variant>")
 @login_required
 def audio(story_id: int, variant: str) -> Response:
     """Stream the recording with range support; the service audits each play, Range or not."""
@@ -142,7 +143,7 @@ def audio(story_id: int, variant: str) -> Response:
     return response
 
 
-@bp.route("/<int:story_id>/retry", methods=["POST"])
+@bp.route("/<story:story_id>/retry", methods=["POST"])
 @login_required
 def retry(story_id: int) -> Response:
     """Retry the stage that failed."""
@@ -151,7 +152,7 @@ def retry(story_id: int) -> Response:
     return redirect(url_for("stories.detail", story_id=story_id))
 
 
-@bp.route("/<int:story_id>/resubmit", methods=["GET", "POST"])
+@bp.route("/<story:story_id>/resubmit", methods=["GET", "POST"])
 @login_required
 def resubmit(story_id: int) -> Page:
     """Correct a story that review sent back, and send it again."""
@@ -172,10 +173,10 @@ def resubmit(story_id: int) -> Page:
 
 @bp.app_template_global()
 def story_name(story: Story) -> str:
-    """The story's typed title for those who may see its original, else "Story #id"."""
+    """The story's typed title for those who may see its original, else its `story_label`."""
     if current_user.is_authenticated and policy.can_see_title(current_user, story):
         return story.title
-    return f"Story #{story.id}"
+    return story_label(story.id)
 
 
 @bp.app_template_global()
@@ -201,7 +202,7 @@ def queue() -> str:
     return render_template("review/queue.html", stories=services.list_review_queue(current_user))
 
 
-@review_bp.route("/<int:story_id>")
+@review_bp.route("/<story:story_id>")
 @login_required
 def review(story_id: int) -> Page:
     """Read a story in review (audited) and approve it or send it back."""
@@ -218,7 +219,7 @@ def review(story_id: int) -> Page:
     )
 
 
-@review_bp.route("/<int:story_id>/approve", methods=["POST"])
+@review_bp.route("/<story:story_id>/approve", methods=["POST"])
 @login_required
 def approve(story_id: int) -> Response:
     """Approve a story."""
@@ -227,7 +228,7 @@ def approve(story_id: int) -> Response:
     return redirect(url_for("review.queue"))
 
 
-@review_bp.route("/<int:story_id>/return", methods=["POST"])
+@review_bp.route("/<story:story_id>/return", methods=["POST"])
 @login_required
 def send_back(story_id: int) -> Page:
     """Send a story back to its reporter with a note."""

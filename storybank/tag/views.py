@@ -26,7 +26,9 @@ bp = Blueprint("themes", __name__)
 Page = Response | str | tuple[str, int]
 
 
-@bp.route("/stories/<int:story_id>/themes/<key>/<any(confirm, reject):decision>", methods=["POST"])
+@bp.route(
+    "/stories/<story:story_id>/themes/<key>/<any(confirm, reject):decision>", methods=["POST"]
+)
 @login_required
 def decide(story_id: int, key: str, decision: str) -> Response:
     """Confirm, add or reject a theme for a story."""

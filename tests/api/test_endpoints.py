@@ -16,6 +16,7 @@ from storybank.extensions import db
 from storybank.privacy.services import ConsentUses
 from storybank.privacy.services import change_consent
 from tests.api.conftest import bearer
+from tests.conftest import public_id
 
 GARDEN = "The allotment helped me more than anything. Growing beans gave my week a shape."
 KETTLE = "My supervisor trusted me with the kettle rota, which sounds small but mattered."
@@ -38,7 +39,7 @@ def test_search_finds_stories_with_plain_snippets_and_offsets(api, publish):
     body = response.json
     assert (body["total"], body["page"], body["pages"], body["ranked_within"]) == (1, 1, 1, None)
     [hit] = body["results"]
-    assert hit["story_id"] == garden.id
+    assert hit["story_id"] == public_id(garden.id)
     assert hit["themes"] == [{"key": "community", "name": "Community and belonging"}] or [
         t["key"] for t in hit["themes"]
     ] == ["community"]
@@ -72,18 +73,22 @@ def test_search_takes_the_pages_parameters_and_gives_facets(api, publish, factor
 
 def test_one_story_gives_its_anonymised_text_and_is_audited(api, publish, secret):
     story = publish(NAMED, themes=("community",))
-    response = api(f"/stories/{story.id}")
+    response = api(f"/stories/{public_id(story.id)}")
     assert response.status_code == 200
     body = response.json
     assert "[PERSON" in body["text"] and "Thompson" not in body["text"]
-    assert body["story_id"] == story.id and [t["key"] for t in body["themes"]] == ["community"]
+    assert body["story_id"] == public_id(story.id) and [t["key"] for t in body["themes"]] == [
+        "community"
+    ]
     _no_identifying_fields(response.get_data(as_text=True))
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "api_story_read"))
     assert (event.target_type, event.target_id) == ("story", story.id)
     assert "allotment" not in str(event.details) and set(event.details) == {"token"}
 
 
-@pytest.mark.parametrize("story_id", ["0", "abc", "99999999", "99999999999", "1.5", "-1", "²"])
+@pytest.mark.parametrize(
+    "story_id", ["0", "1", "abc", "99999999", "99999999999", "1.5", "-1", "²", "a" * 13, "a" * 200]
+)
 def test_no_such_story_is_a_json_404(api, story_id):
     response = api(f"/stories/{story_id}")
     assert response.status_code == 404 and response.is_json
@@ -91,7 +96,7 @@ def test_no_such_story_is_a_json_404(api, story_id):
 
 def test_a_story_not_approved_is_not_found(api, factories):
     story = factories.story(factories.user("reporter"), status="in_review", text=GARDEN)
-    assert api(f"/stories/{story.id}").status_code == 404
+    assert api(f"/stories/{public_id(story.id)}").status_code == 404
     assert api("/stories").json["total"] == 0
 
 
@@ -99,7 +104,7 @@ def _everything(api, story_id: int) -> list[str]:
     """Every answer the API gives (without the query it echoes), as text."""
     paths = [
         "/stories", "/stories?q=allotment", "/stories?q=beans&theme=community",
-        f"/stories/{story_id}", "/themes/counts", "/themes/counts?q=allotment",
+        f"/stories/{public_id(story_id)}", "/themes/counts", "/themes/counts?q=allotment",
     ]  # fmt: skip
     answers = []
     for path in paths:
@@ -114,14 +119,14 @@ def test_stories_without_research_consent_never_appear(app, api, publish, factor
     refused = publish(GARDEN, themes=("community",), consent=factories.consent(research=False))
     narrowed = publish(GARDEN + " Also courgettes.", themes=("community",))
     kept = publish(KETTLE, themes=("trust",))
-    assert api(f"/stories/{narrowed.id}").status_code == 200  # before it is narrowed
+    assert api(f"/stories/{public_id(narrowed.id)}").status_code == 200  # before it is narrowed
     change_consent(publish.reporter, narrowed.id, ConsentUses(True, False, False))
     for story in (refused, narrowed):
-        assert api(f"/stories/{story.id}").status_code == 404
+        assert api(f"/stories/{public_id(story.id)}").status_code == 404
         answers = _everything(api, story.id)
         assert all("allotment" not in answer and "beans" not in answer for answer in answers)
     listed = api("/stories").json
-    assert [hit["story_id"] for hit in listed["results"]] == [kept.id]
+    assert [hit["story_id"] for hit in listed["results"]] == [public_id(kept.id)]
     assert api("/stories?q=allotment").json["total"] == 0
     counts = {t["key"]: t["count"] for t in api("/themes/counts").json["themes"]}
     assert counts["community"] == 0 and counts["trust"] == 1

@@ -21,6 +21,7 @@ from storybank.core.errors import NotFound
 from storybank.extensions import db
 from tests.api.conftest import bearer
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 
 def _token(secret: str) -> ApiToken:
@@ -144,7 +145,7 @@ def test_every_refused_token_is_a_401_with_a_bearer_challenge(
     if spoil:
         spoil(secret)
     headers = {name: value.format(secret=secret) for name, value in headers.items()}
-    for path in ("/stories", "/stories/1", "/codebook", "/themes/counts", "/nowhere"):
+    for path in ("/stories", f"/stories/{public_id(1)}", "/codebook", "/themes/counts", "/nowhere"):
         response = client.get(f"/api/v1{path}", headers=headers)
         assert response.status_code == 401, path
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
@@ -163,7 +164,7 @@ def test_a_token_whose_owner_is_not_a_researcher_is_refused_with_403(client, fac
     researcher = factories.user("researcher")
     secret = create_token(researcher, "was a researcher").secret
     change_role(factories.user("admin"), researcher.id, "reporter")  # now a reporter's token
-    for path in ("/stories", "/stories/1", "/codebook", "/themes/counts"):
+    for path in ("/stories", f"/stories/{public_id(1)}", "/codebook", "/themes/counts"):
         response = client.get(f"/api/v1{path}", headers=bearer(secret))
         assert response.status_code == 403, path
         assert response.is_json

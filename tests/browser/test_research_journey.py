@@ -22,6 +22,7 @@ from tests.browser.conftest import ARTIFACTS
 from tests.browser.conftest import CSP_LISTENER
 from tests.browser.conftest import SAVED_SCREENSHOTS
 from tests.browser.conftest import LiveServer
+from tests.conftest import public_id
 from tests.factories import Factories
 
 if TYPE_CHECKING:
@@ -193,7 +194,11 @@ def try_words_and_phrases(page: Page, watch: Watch, size: str, world: World) -> 
     """A phrase in quotes needs its words together; the withheld story is never found."""
     search_for(page, '"growing beans"')
     assert results_count(page) == 1
-    assert page.locator("ol.results").get_by_text(f"Story #{world.ids['garden']}").is_visible()
+    assert (
+        page.locator("ol.results")
+        .get_by_text(f"Story {public_id(world.ids['garden'])}")
+        .is_visible()
+    )
     marked = " ".join(page.locator("ol.results mark").all_inner_texts()).lower()
     assert "growing" in marked and "beans" in marked
     check_page(page, watch, size, "search-phrase")
@@ -210,8 +215,8 @@ def filter_by_theme(page: Page, watch: Watch, size: str, world: World) -> None:
     assert results_count(page) == 4
     results = page.locator("ol.results")
     for key in ("garden", "keys", "plot", "hostel"):
-        assert results.get_by_text(f"Story #{world.ids[key]}", exact=True).is_visible()
-    assert results.get_by_text(f"Story #{world.ids['withheld']}", exact=True).count() == 0
+        assert results.get_by_text(f"Story {public_id(world.ids[key])}", exact=True).is_visible()
+    assert results.get_by_text(f"Story {public_id(world.ids['withheld'])}", exact=True).count() == 0
     marks = page.locator("ol.results mark").all_inner_texts()
     assert len(marks) >= 4 and {mark.lower() for mark in marks} == {"allotment"}
     check_page(page, watch, size, "search-words")
@@ -225,7 +230,7 @@ def filter_by_theme(page: Page, watch: Watch, size: str, world: World) -> None:
     page.wait_for_load_state()
     assert results_count(page) == 3
     assert page.get_by_role("checkbox", name=re.compile(r"^Community ")).is_checked()
-    assert results.get_by_text(f"Story #{world.ids['hostel']}", exact=True).count() == 0
+    assert results.get_by_text(f"Story {public_id(world.ids['hostel'])}", exact=True).count() == 0
     check_page(page, watch, size, "search-filtered")
 
 

@@ -13,6 +13,7 @@ from storybank.curate.models import PackChange
 from storybank.extensions import db
 from storybank.stories.models import Story
 from tests.conftest import post_form
+from tests.conftest import public_id
 from tests.web.test_audio_stories import JFK
 from tests.web.test_redacted_audio import _client
 from tests.web.test_redacted_audio import _upload
@@ -25,8 +26,8 @@ def test_digest_plays_beeped_audio_only_while_consent_allows_it(world):  # noqa:
     app, people, _site = world
     story = _upload(app, people, _site)
     facilitator = _client(app, people["facilitator"])
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
-    approved = post_form(facilitator, f"/review/{story.id}/approve")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
+    approved = post_form(facilitator, f"/review/{public_id(story.id)}/approve")
     assert approved.status_code == 302
     event = events.create_event(
         people["facilitator"],
@@ -35,14 +36,16 @@ def test_digest_plays_beeped_audio_only_while_consent_allows_it(world):  # noqa:
         ),
     )
     builder.add_story_to_pack(people["facilitator"], event.id, story.id)
-    audio_url = f"/stories/{story.id}/audio/redacted"
+    audio_url = f"/stories/{public_id(story.id)}/audio/redacted"
 
     digest = facilitator.get(f"/events/{event.id}/digest").get_data(as_text=True)
     assert f'src="{audio_url}"' in digest
     assert facilitator.get(audio_url).status_code == 200
 
     reporter = _client(app, people["reporter"])
-    narrowed = post_form(reporter, f"/stories/{story.id}/consent", {"events": "y", "research": "y"})
+    narrowed = post_form(
+        reporter, f"/stories/{public_id(story.id)}/consent", {"events": "y", "research": "y"}
+    )
     assert narrowed.status_code == 302
     digest = facilitator.get(f"/events/{event.id}/digest").get_data(as_text=True)
     assert audio_url not in digest

@@ -18,6 +18,7 @@ from storybank.extensions import db
 from storybank.stories.models import Story
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 MARKER = "seventeen purple umbrellas"
 
@@ -75,10 +76,12 @@ def test_builder_offers_only_approved_stories_whose_consent_allows_events(
     client = login_as(people["facilitator"])
     event_id = _new_event(client, people["facilitator"].id)
     page = client.get(f"/events/{event_id}/pack").get_data(as_text=True)
-    assert f"Story #{allowed.id}<" in page
-    assert f"Story #{no_events.id}<" not in page
-    assert f"Story #{in_review.id}<" not in page
-    refused = post_form(client, f"/events/{event_id}/pack/stories", {"story_id": no_events.id})
+    assert f"Story {public_id(allowed.id)}<" in page
+    assert f"Story {public_id(no_events.id)}<" not in page
+    assert f"Story {public_id(in_review.id)}<" not in page
+    refused = post_form(
+        client, f"/events/{event_id}/pack/stories", {"story_id": public_id(no_events.id)}
+    )
     assert refused.status_code == 302
     event = db.session.get(Event, event_id)
     assert [entry.story_id for entry in event.pack.entries] == []
@@ -93,12 +96,14 @@ def test_a_pack_is_built_printed_and_loses_a_withdrawn_story(app, factories, peo
     event_id = _new_event(client, people["facilitator"].id)
     for item in (story, other):
         added = post_form(
-            client, f"/events/{event_id}/pack/stories", {"story_id": item.id, "reason": "Hope"}
+            client,
+            f"/events/{event_id}/pack/stories",
+            {"story_id": public_id(item.id), "reason": "Hope"},
         )
         assert added.status_code == 302
     quote = post_form(
         client,
-        f"/events/{event_id}/pack/stories/{story.id}/quotes",
+        f"/events/{event_id}/pack/stories/{public_id(story.id)}/quotes",
         {"passage": f"The {MARKER} changed things.", "theme": "trust"},
     )
     assert quote.status_code == 302, quote.get_data(as_text=True)
@@ -119,7 +124,9 @@ def test_a_pack_is_built_printed_and_loses_a_withdrawn_story(app, factories, peo
 
     owner = app.test_client()
     assert login(owner, people["reporter"].email).status_code == 302
-    narrowed = post_form(owner, f"/stories/{story.id}/consent", {"events": "", "research": "y"})
+    narrowed = post_form(
+        owner, f"/stories/{public_id(story.id)}/consent", {"events": "", "research": "y"}
+    )
     assert narrowed.status_code in (302, 303), narrowed.get_data(as_text=True)
 
     db.session.expire_all()

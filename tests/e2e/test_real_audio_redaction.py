@@ -18,6 +18,7 @@ from storybank.transcribe.engine import load_engine
 from tests.conftest import SHARED
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 from tests.factories import Factories
 
 STORY_AUDIO = SHARED / "data" / "audio" / "derived" / "tts_espeak_story.wav"
@@ -73,7 +74,10 @@ def test_spoken_names_are_redacted_in_text_and_silenced_in_audio(make_app):
 
         reviewer = app.test_client()
         login(reviewer, facilitator.email)
-        assert post_form(reviewer, f"/review/{story.id}/redactions/sign-off").status_code == 302
+        assert (
+            post_form(reviewer, f"/review/{public_id(story.id)}/redactions/sign-off").status_code
+            == 302
+        )
         anonymisation = db.session.scalar(db.select(Anonymisation))
         assert anonymisation.audio_status == "ready", anonymisation.audio_problem
 

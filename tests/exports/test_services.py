@@ -28,6 +28,7 @@ from storybank.privacy.services import change_consent
 from storybank.privacy.services import erase_story
 from storybank.search.query import SearchQuery
 from storybank.tag.models import StoryTheme
+from tests.conftest import public_id
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "Project.xsd")))
 NS = {"q": "urn:QDA-XML:project:1.0"}
@@ -303,7 +304,8 @@ def test_the_admin_page_shows_who_received_an_erased_story(
     write_export(researcher, SearchQuery(), "json", io.BytesIO())
     erase_story(publish.admin, named_id)
     login_as(publish.admin)
-    page = client.get(f"/research/exports/holding?story={named_id}")
+    page = client.get(f"/research/exports/holding?story={public_id(named_id)}")
     assert page.status_code == 200
     assert researcher.email.encode() in page.data
     assert client.get("/research/exports/holding?story=abc").status_code == 400
+    assert client.get(f"/research/exports/holding?story={named_id}").status_code == 400

@@ -13,6 +13,7 @@ from storybank.stories.models import ConsentRecord
 from storybank.stories.services import list_approved_stories
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 TEXT = "The allotment group met on Thursdays and I learnt to grow beans with my neighbour."
 
@@ -44,7 +45,7 @@ def test_narrowing_events_hides_the_story_from_facilitators(app, factories, logi
     admin = factories.user("admin")
     change_consent(admin, story.id, ConsentUses(events=False, research=True, audio_at_events=False))
     client = login_as(facilitator)
-    assert client.get(f"/stories/{story.id}").status_code == 404
+    assert client.get(f"/stories/{public_id(story.id)}").status_code == 404
 
 
 def test_widening_consent_is_refused_with_what_to_do(factories):
@@ -59,10 +60,10 @@ def test_the_consent_page_says_what_will_happen_and_saves_a_narrower_consent(fac
     reporter = factories.user("reporter")
     story = factories.story(reporter, text=TEXT)
     client = login_as(reporter)
-    page = client.get(f"/stories/{story.id}/consent").get_data(as_text=True)
+    page = client.get(f"/stories/{public_id(story.id)}/consent").get_data(as_text=True)
     assert "stops straight away" in page
     assert "cannot be undone" in page
-    response = post_form(client, f"/stories/{story.id}/consent", {"events": "y"})
+    response = post_form(client, f"/stories/{public_id(story.id)}/consent", {"events": "y"})
     assert response.status_code == 302
     db.session.refresh(story)
     assert story.current_consent.research is False and story.current_consent.events is True
@@ -72,23 +73,23 @@ def test_withdrawal_needs_the_confirmation_tick(factories, login_as):
     reporter = factories.user("reporter")
     story_id = factories.story(reporter, text=TEXT).id
     client = login_as(reporter)
-    response = post_form(client, f"/stories/{story_id}/withdraw", {})
+    response = post_form(client, f"/stories/{public_id(story_id)}/withdraw", {})
     assert response.status_code == 400
     assert "Tick the box" in response.get_data(as_text=True)
-    assert client.get(f"/stories/{story_id}").status_code == 200
+    assert client.get(f"/stories/{public_id(story_id)}").status_code == 200
 
-    response = post_form(client, f"/stories/{story_id}/withdraw", {"confirm": "y"})
+    response = post_form(client, f"/stories/{public_id(story_id)}/withdraw", {"confirm": "y"})
     assert response.status_code == 302
-    assert client.get(f"/stories/{story_id}").status_code == 404
+    assert client.get(f"/stories/{public_id(story_id)}").status_code == 404
 
 
 def test_the_story_page_links_to_consent_for_its_reporter_only(factories, login_as, app):
     reporter, facilitator = factories.user("reporter"), factories.user("facilitator")
     story = factories.story(reporter, status="in_review", text=TEXT)
-    page = login_as(reporter).get(f"/stories/{story.id}").get_data(as_text=True)
-    assert f"/stories/{story.id}/consent" in page
+    page = login_as(reporter).get(f"/stories/{public_id(story.id)}").get_data(as_text=True)
+    assert f"/stories/{public_id(story.id)}/consent" in page
     other = app.test_client()
     login(other, facilitator.email)
-    assert f"/stories/{story.id}/consent" not in other.get(f"/stories/{story.id}").get_data(
-        as_text=True
-    )
+    assert f"/stories/{public_id(story.id)}/consent" not in other.get(
+        f"/stories/{public_id(story.id)}"
+    ).get_data(as_text=True)

@@ -8,6 +8,7 @@ import pytest
 
 from storybank.privacy.services import ConsentUses
 from storybank.privacy.services import change_consent
+from tests.conftest import public_id
 
 GARDEN = "The allotment helped me more than anything. Growing beans gave my week a shape."
 KETTLE = "My supervisor trusted me with the kettle rota, which sounds small but mattered."
@@ -36,7 +37,7 @@ def test_the_page_shows_matches_marked_with_facets_and_keeps_the_filters(
     login_as(factories.user("researcher"))
     page = client.get("/research/?q=beans&theme=community").get_data(as_text=True)
     assert "1 story found" in page
-    assert f"Story #{story.id}" in page
+    assert f"Story {public_id(story.id)}" in page
     assert "<mark>beans</mark>" in page
     assert 'name="theme" value="community" checked' in page
     assert "A bike for work" not in page  # titles are typed by people, not anonymised

@@ -21,6 +21,7 @@ from storybank.extensions import db
 from storybank.stories.models import Story
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 from tests.factories import Factories
 
 WRONG = "That email and password do not match an active account."
@@ -340,7 +341,7 @@ def test_every_page_carries_the_security_headers(client, factories, login_as, pa
     story = factories.story(reporter)
     if path != "/login":
         login_as(reporter)
-    response = client.get(path.format(id=story.id))
+    response = client.get(path.format(id=public_id(story.id)))
     assert response.status_code in (200, 404)
     csp = response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in csp
@@ -415,18 +416,24 @@ def test_audit_log_records_the_key_events_and_never_story_text(app, client, fact
 
     # Review: read it, send it back with a note; the reporter corrects it; then approve.
     login(reviewer, facilitator.email)
-    assert SECRET_SENTENCE in reviewer.get(f"/review/{story.id}").get_data(as_text=True)
-    post_form(reviewer, f"/review/{story.id}/return", {"note": SECRET_NOTE})
-    assert client.get(f"/stories/{story.id}/resubmit").status_code == 200
+    assert SECRET_SENTENCE in reviewer.get(f"/review/{public_id(story.id)}").get_data(as_text=True)
+    post_form(reviewer, f"/review/{public_id(story.id)}/return", {"note": SECRET_NOTE})
+    assert client.get(f"/stories/{public_id(story.id)}/resubmit").status_code == 200
     post_form(
-        client, f"/stories/{story.id}/resubmit", {"text": f"{SECRET_SENTENCE} {SECRET_CORRECTION}"}
+        client,
+        f"/stories/{public_id(story.id)}/resubmit",
+        {"text": f"{SECRET_SENTENCE} {SECRET_CORRECTION}"},
     )
     db.session.refresh(story)
     assert story.status == "in_review"
-    reviewer.get(f"/review/{story.id}")
-    assert post_form(reviewer, f"/review/{story.id}/redactions/sign-off").status_code == 302
-    assert post_form(reviewer, f"/review/{story.id}/approve").status_code == 302
-    assert SECRET_CORRECTION in client.get(f"/stories/{story.id}/original").get_data(as_text=True)
+    reviewer.get(f"/review/{public_id(story.id)}")
+    assert (
+        post_form(reviewer, f"/review/{public_id(story.id)}/redactions/sign-off").status_code == 302
+    )
+    assert post_form(reviewer, f"/review/{public_id(story.id)}/approve").status_code == 302
+    assert SECRET_CORRECTION in client.get(f"/stories/{public_id(story.id)}/original").get_data(
+        as_text=True
+    )
 
     # The admin creates an account and changes its role, then reads the log.
     post_form(
@@ -488,7 +495,7 @@ def test_opening_an_original_is_audited(client, factories, login_as, page):
     facilitator = factories.user("facilitator")
     story = factories.story(factories.user("reporter"))
     login_as(facilitator)
-    assert client.get(page.format(id=story.id)).status_code == 200
+    assert client.get(page.format(id=public_id(story.id))).status_code == 200
     [event] = events("view_original")
     assert (event.actor_id, event.target_type, event.target_id) == (
         facilitator.id,
@@ -503,11 +510,11 @@ def test_pages_without_the_original_and_refused_views_are_not_audited(client, fa
     reporter = factories.user("reporter")
     story = factories.story(reporter)
     login_as(factories.user("researcher"))
-    assert client.get(f"/stories/{story.id}/original").status_code == 404
+    assert client.get(f"/stories/{public_id(story.id)}/original").status_code == 404
     post_form(client, "/logout")
     login_as(reporter)
-    assert client.get(f"/stories/{story.id}").status_code == 200
-    assert client.get(f"/stories/{story.id}/progress.json").status_code == 200
+    assert client.get(f"/stories/{public_id(story.id)}").status_code == 200
+    assert client.get(f"/stories/{public_id(story.id)}/progress.json").status_code == 200
     assert events("view_original") == []
 
 
@@ -515,7 +522,7 @@ def test_approval_is_audited_with_the_reviewer(client, factories, login_as):
     facilitator = factories.user("facilitator")
     story = factories.story(factories.user("reporter"))
     login_as(facilitator)
-    post_form(client, f"/review/{story.id}/approve")
+    post_form(client, f"/review/{public_id(story.id)}/approve")
     [event] = events("story_approved")
     assert (event.actor_id, event.target_id) == (facilitator.id, story.id)
 

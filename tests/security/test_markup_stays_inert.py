@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storybank.extensions import db
+from tests.conftest import public_id
 
 MARKUP = '<script>alert("x")</script><img src=x onerror=alert(1)><a href="javascript:go()">go</a>'
 TEXT = f"The probation office door stuck. {MARKUP} Then it opened and I went in."
@@ -25,9 +26,9 @@ def assert_inert(page: str) -> None:
 def test_reviewer_pages_show_the_markup_as_text(client, factories, login_as, marked_story):
     login_as(factories.user("facilitator"))
     for url in (
-        f"/review/{marked_story.id}",
-        f"/review/{marked_story.id}/redactions",
-        f"/stories/{marked_story.id}/original",
+        f"/review/{public_id(marked_story.id)}",
+        f"/review/{public_id(marked_story.id)}/redactions",
+        f"/stories/{public_id(marked_story.id)}/original",
     ):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -39,6 +40,6 @@ def test_released_text_shows_the_markup_as_text(client, factories, login_as, mar
     marked_story.status = "approved"
     db.session.commit()
     login_as(factories.user(role))
-    page = client.get(f"/stories/{marked_story.id}").get_data(as_text=True)
+    page = client.get(f"/stories/{public_id(marked_story.id)}").get_data(as_text=True)
     assert "The probation office door stuck." in page
     assert_inert(page)

@@ -28,6 +28,7 @@ from storybank.tag.services import decide_theme
 from tests.api.conftest import bearer
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 TEXT = "The allotment helped me more than anything. Growing beans gave my week a shape."
 ROLES = ["reporter", "facilitator", "researcher", "admin", "anonymous"]
@@ -59,7 +60,7 @@ def world(factories):
 @pytest.mark.parametrize("route", API_ROUTES)
 @pytest.mark.parametrize("role", ROLES)
 def test_api_with_a_token_matrix(client, world, role, route):
-    path = "/api/v1" + route.format(story=world["story"])
+    path = "/api/v1" + route.format(story=public_id(world["story"]))
     headers = bearer(world["secrets"][role]) if role != "anonymous" else {}
     response = client.get(path, headers=headers)
     expected = 200 if role in MAY_USE else 401 if role == "anonymous" else 403
@@ -77,7 +78,7 @@ def test_api_with_a_token_matrix(client, world, role, route):
 def test_api_with_only_a_login_session_is_401_matrix(client, world, role, route):
     if role != "anonymous":
         assert login(client, world["users"][role].email).status_code == 302
-    response = client.get("/api/v1" + route.format(story=world["story"]))
+    response = client.get("/api/v1" + route.format(story=public_id(world["story"])))
     assert response.status_code == 401 and response.is_json
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 

@@ -28,6 +28,7 @@ from storybank.stories.models import Site
 from storybank.stories.models import Story
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 from tests.factories import Factories
 from tests.web.test_audio_stories import JFK
 from tests.web.test_audio_stories import FakeTranscriber
@@ -116,7 +117,9 @@ def _story(app, factories, people, state: str, audio: bool) -> Story:
         story = db.session.scalar(db.select(Story).order_by(Story.id.desc()))
     else:
         story = factories.story(people[OWNER], signed_off=False, text=STORY)
-    post_form(_client(app, people, FACILITATOR), f"/review/{story.id}/redactions/sign-off")
+    post_form(
+        _client(app, people, FACILITATOR), f"/review/{public_id(story.id)}/redactions/sign-off"
+    )
     if state == APPROVED:
         db.session.refresh(story)
         story.status = "approved"
@@ -128,11 +131,11 @@ def _answer(response, story_id: int) -> str:
     if response.status_code != 302:
         return str(response.status_code)
     path = urlsplit(response.headers["Location"]).path
-    return DONE if path == f"/stories/{story_id}" else f"302 -> {path}"
+    return DONE if path == f"/stories/{public_id(story_id)}" else f"302 -> {path}"
 
 
 def _request(client, route: str, story: Story):
-    base = f"/stories/{story.id}/check"
+    base = f"/stories/{public_id(story.id)}/check"
     stamp = sign_off_stamp(
         db.session.scalar(db.select(Anonymisation).where(Anonymisation.story_id == story.id))
     )

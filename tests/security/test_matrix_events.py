@@ -50,6 +50,7 @@ from storybank.extensions import db
 from storybank.stories.models import Story
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 # --- The cast -----------------------------------------------------------------------------
 
@@ -377,8 +378,8 @@ class World:
 
     def values(self, setting: Setting | None) -> dict[str, object]:
         values: dict[str, object] = {
-            "story": self.story.id,
-            "candidate": self.candidate.id,
+            "story": public_id(self.story.id),
+            "candidate": public_id(self.candidate.id),
             "facilitator_id": self.people[FACILITATOR].id,
             "theme": self.theme,
         }
@@ -607,7 +608,9 @@ def test_ids_from_another_event_answer_404(world):
         "accept": _answer(
             post_form(client, f"/events/{e}/pack/suggestions/{other.suggestion}/accept")
         ),
-        "quotes_page": _answer(client.get(f"/events/{e}/pack/stories/{world.candidate.id}/quotes")),
+        "quotes_page": _answer(
+            client.get(f"/events/{e}/pack/stories/{public_id(world.candidate.id)}/quotes")
+        ),
         "missing_event": _answer(client.get("/events/999999")),
     }
     assert answers == {
@@ -639,7 +642,7 @@ STORY_PAGE: dict[str, tuple[str, bool]] = {
 @pytest.mark.parametrize("viewer", VIEWERS)
 def test_where_a_story_was_used_shows_only_to_its_reporter_and_admins(world, viewer):
     setting = world.setting(shared=viewer == RESEARCHER_SHARED)
-    response = world.client_for(viewer).get(f"/stories/{world.story.id}")
+    response = world.client_for(viewer).get(f"/stories/{public_id(world.story.id)}")
     status, sees_use = STORY_PAGE[viewer]
     assert _answer(response) == status
     body = response.get_data(as_text=True)
@@ -652,7 +655,11 @@ def test_where_a_story_was_used_shows_only_to_its_reporter_and_admins(world, vie
 
 def test_a_story_in_no_pack_shows_no_use_to_its_reporter(world):
     world.setting()
-    body = world.client_for(OWNER).get(f"/stories/{world.candidate.id}").get_data(as_text=True)
+    body = (
+        world.client_for(OWNER)
+        .get(f"/stories/{public_id(world.candidate.id)}")
+        .get_data(as_text=True)
+    )
     assert USE_HEADING not in body
     assert "Spring conversation" not in body
 

@@ -16,6 +16,7 @@ from storybank.core.audit import AuditEvent
 from storybank.extensions import db
 from storybank.tag.services import current_codebook
 from tests.conftest import csrf_token
+from tests.conftest import public_id
 from tests.security.test_originals import attach_audio
 from tests.security.test_permission_matrix import ADMIN
 from tests.security.test_permission_matrix import ANONYMOUS
@@ -66,7 +67,7 @@ def test_original_audio_by_range_answers_and_audits_each_role_by_the_rules(world
             client = world.client_for(role)
             for header in ("bytes=0-99999999", "bytes=64-"):
                 response = client.get(
-                    f"/stories/{story.id}/audio/original", headers={"Range": header}
+                    f"/stories/{public_id(story.id)}/audio/original", headers={"Range": header}
                 )
                 got = _answer(response)
                 if role == ANONYMOUS:
@@ -92,13 +93,15 @@ def test_theme_decisions_answer_each_role_and_never_leave_the_site(world):
         story = world.reusable(state)
         client = world.client_for(role)
         data = {"next": "//evil.example/", "csrf_token": csrf_token(client)}
-        got = _answer(client.post(f"/stories/{story.id}/themes/{key}/confirm", data=data))
+        got = _answer(
+            client.post(f"/stories/{public_id(story.id)}/themes/{key}/confirm", data=data)
+        )
         if role == ANONYMOUS:
             want = "302 -> /login"
         elif state not in SEES[role]:
             want = "404"
         elif state in DECIDES_THEMES.get(role, frozenset()):
-            want = f"302 -> /stories/{story.id}"
+            want = f"302 -> /stories/{public_id(story.id)}"
         else:
             want = "403"
         if got != want:

@@ -13,6 +13,7 @@ from storybank.extensions import db
 from storybank.stories.models import Story
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 TEXT = "The cookery class at the hostel gave me something to look forward to each week."
 
@@ -67,7 +68,7 @@ def test_consent_actions_matrix(app, factories, role, action, state):
     if users[role] is not None:
         login(client, users[role].email)
     method, url, data, allowed = ACTIONS[action]
-    url = url.format(id=story_id)
+    url = url.format(id=public_id(story_id))
     response = client.get(url) if method == "GET" else post_form(client, url, data)
     expected = _expected(role, state, allowed)
     assert response.status_code == expected, response.get_data(as_text=True)[:300]

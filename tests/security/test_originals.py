@@ -20,6 +20,7 @@ from storybank.tag.models import StoryTheme
 from storybank.tag.services import current_codebook
 from tests.conftest import csrf_token
 from tests.conftest import login
+from tests.conftest import public_id
 
 NAMED_TEXT = (
     "On Tuesday Bartholomew Quennell sat with me at the housing office and we filled in "
@@ -81,7 +82,7 @@ def test_a_range_reaching_the_whole_original_is_audited(app, factories, cast, lo
     data = attach_audio(app, story)
     client = login_as(cast["admin"])
     response = client.get(
-        f"/stories/{story.id}/audio/original", headers={"Range": "bytes=0-99999999"}
+        f"/stories/{public_id(story.id)}/audio/original", headers={"Range": "bytes=0-99999999"}
     )
     assert response.status_code in (200, 206)
     assert response.data == data
@@ -95,7 +96,9 @@ def test_a_play_that_never_asks_for_byte_zero_is_audited_all_the_same(
     story = factories.story(cast["reporter"])
     attach_audio(app, story)
     client = login_as(cast["reporter"])
-    response = client.get(f"/stories/{story.id}/audio/original", headers={"Range": first_range})
+    response = client.get(
+        f"/stories/{public_id(story.id)}/audio/original", headers={"Range": first_range}
+    )
     assert response.status_code == 206
     assert len(audio_views(story)) == 1
 
@@ -105,7 +108,9 @@ def test_the_many_requests_of_one_play_write_one_event(app, factories, cast, log
     attach_audio(app, story)
     client = login_as(cast["facilitator"])
     for header in ({}, {"Range": "bytes=0-"}, {"Range": "bytes=100-199"}, {"Range": "bytes=9000-"}):
-        assert client.get(f"/stories/{story.id}/audio/original", headers=header).status_code in (
+        assert client.get(
+            f"/stories/{public_id(story.id)}/audio/original", headers=header
+        ).status_code in (
             200,
             206,
         )
@@ -115,7 +120,7 @@ def test_the_many_requests_of_one_play_write_one_event(app, factories, cast, log
 def test_a_later_play_and_another_person_are_audited_again(app, factories, cast):
     story = factories.story(cast["reporter"])
     attach_audio(app, story)
-    url = f"/stories/{story.id}/audio/original"
+    url = f"/stories/{public_id(story.id)}/audio/original"
     admin = browser(app, cast["admin"])
     admin.get(url, headers={"Range": "bytes=0-"})
     for event in audio_views(story):
@@ -131,7 +136,7 @@ def test_a_refused_range_request_sends_nothing_and_audits_nothing(app, factories
     story = factories.story(cast["reporter"])
     attach_audio(app, story)
     response = login_as(cast["researcher"]).get(
-        f"/stories/{story.id}/audio/original", headers={"Range": "bytes=0-99999999"}
+        f"/stories/{public_id(story.id)}/audio/original", headers={"Range": "bytes=0-99999999"}
     )
     assert response.status_code == 404
     assert SOUND[:64] not in response.data
@@ -188,9 +193,9 @@ def _story_with_named_evidence(factories, reporter, signed_off: bool) -> Story:
 def test_theme_evidence_never_quotes_the_original(factories, cast, login_as, role, signed_off):
     story = _story_with_named_evidence(factories, cast["reporter"], signed_off)
     client = login_as(cast[role])
-    pages = [client.get(f"/stories/{story.id}").get_data(as_text=True)]
+    pages = [client.get(f"/stories/{public_id(story.id)}").get_data(as_text=True)]
     if role != "reporter":
-        review = client.get(f"/review/{story.id}")
+        review = client.get(f"/review/{public_id(story.id)}")
         assert review.status_code == 200
         pages.append(review.get_data(as_text=True).replace(NAMED_TEXT, ""))  # the audited text
     for page in pages:
@@ -200,7 +205,7 @@ def test_theme_evidence_never_quotes_the_original(factories, cast, login_as, rol
 
 def test_the_story_page_writes_no_view_of_the_original(factories, cast, login_as):
     story = _story_with_named_evidence(factories, cast["reporter"], signed_off=True)
-    login_as(cast["admin"]).get(f"/stories/{story.id}")
+    login_as(cast["admin"]).get(f"/stories/{public_id(story.id)}")
     views = db.session.scalars(
         db.select(AuditEvent).where(AuditEvent.action == "view_original")
     ).all()
@@ -228,11 +233,11 @@ def test_a_theme_decision_never_redirects_off_the_site(factories, cast, login_as
     client = login_as(cast["facilitator"])
     key = current_codebook().themes[0].key
     response = client.post(
-        f"/stories/{story.id}/themes/{key}/confirm",
+        f"/stories/{public_id(story.id)}/themes/{key}/confirm",
         data={"csrf_token": csrf_token(client), "next": target},
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/stories/{story.id}"
+    assert response.headers["Location"] == f"/stories/{public_id(story.id)}"
 
 
 def test_a_theme_decision_returns_to_a_local_page(factories, cast, login_as):
@@ -240,10 +245,13 @@ def test_a_theme_decision_returns_to_a_local_page(factories, cast, login_as):
     client = login_as(cast["facilitator"])
     key = current_codebook().themes[0].key
     response = client.post(
-        f"/stories/{story.id}/themes/{key}/confirm",
-        data={"csrf_token": csrf_token(client), "next": f"/review/{story.id}?tab=themes"},
+        f"/stories/{public_id(story.id)}/themes/{key}/confirm",
+        data={
+            "csrf_token": csrf_token(client),
+            "next": f"/review/{public_id(story.id)}?tab=themes",
+        },
     )
-    assert response.headers["Location"] == f"/review/{story.id}?tab=themes"
+    assert response.headers["Location"] == f"/review/{public_id(story.id)}?tab=themes"
 
 
 @pytest.mark.parametrize("target", [*HOSTILE, "", None, "https://localhost/review/1"])
@@ -304,8 +312,8 @@ def test_admin_list_pages(factories, cast, login_as, monkeypatch):
 def test_opening_an_original_from_the_admin_list_is_audited(factories, cast, login_as):
     story = factories.story(cast["reporter"], title="Keys to a flat")
     client = login_as(cast["admin"])
-    assert f"/stories/{story.id}" in client.get("/admin/stories").get_data(as_text=True)
-    assert client.get(f"/stories/{story.id}/original").status_code == 200
+    assert f"/stories/{public_id(story.id)}" in client.get("/admin/stories").get_data(as_text=True)
+    assert client.get(f"/stories/{public_id(story.id)}/original").status_code == 200
     views = db.session.scalars(
         db.select(AuditEvent).where(
             AuditEvent.action == "view_original", AuditEvent.actor_id == cast["admin"].id

@@ -37,6 +37,7 @@ from storybank.stories.models import StoryText
 from tests.conftest import csrf_token
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 # --- The cast and the story states --------------------------------------------------------
 
@@ -256,7 +257,7 @@ def _answer(response) -> str:
 
 
 def _wanted(outcome: Outcome, story_id: int) -> str:
-    return str(outcome).format(id=story_id)
+    return str(outcome).format(id=public_id(story_id))
 
 
 # --- The web matrix -----------------------------------------------------------------------
@@ -272,7 +273,7 @@ def test_story_pages_answer_each_role_by_the_rules(world, action):
         before = story.status
         want = _wanted(expected(action, role, state), story.id)
 
-        got = _answer(_request(world.client_for(role), method, path.format(id=story.id)))
+        got = _answer(_request(world.client_for(role), method, path.format(id=public_id(story.id))))
 
         if got != want:
             mismatches.append(f"{action} as {role} on {state}: wanted {want}, got {got}")
@@ -290,7 +291,7 @@ def test_story_pages_answer_each_role_by_the_rules(world, action):
 def test_refused_post_without_login_leaves_the_story_unchanged(world, client, action):
     story = world.story({"retry": FAILED, "resubmit": RETURNED}.get(action, IN_REVIEW))
     before = (story.status, story.review_note, len(story.texts))
-    response = _request(client, "POST", ACTIONS[action][1].format(id=story.id))
+    response = _request(client, "POST", ACTIONS[action][1].format(id=public_id(story.id)))
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/login"
     db.session.refresh(story)
@@ -300,7 +301,7 @@ def test_refused_post_without_login_leaves_the_story_unchanged(world, client, ac
 def test_a_story_that_does_not_exist_answers_404_like_a_hidden_one(world, client, login_as):
     login_as(world.people[ADMIN])
     for method, path in ACTIONS.values():
-        response = _request(client, method, path.format(id=999_999))
+        response = _request(client, method, path.format(id=public_id(999_999)))
         assert response.status_code == 404, path
 
 
@@ -308,7 +309,7 @@ def test_hidden_and_missing_stories_give_the_same_page(world, client, login_as):
     """A 404 for someone else's story must not hint that it exists."""
     story = world.story(IN_REVIEW)
     login_as(world.people[OTHER_REPORTER])
-    hidden = client.get(f"/stories/{story.id}")
+    hidden = client.get(f"/stories/{public_id(story.id)}")
     missing = client.get("/stories/999999")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.get_data(as_text=True) == missing.get_data(as_text=True)
@@ -319,8 +320,10 @@ def test_approve_and_send_back_do_what_they_say(world, client, login_as):
     first = world.story(IN_REVIEW)
     second = world.story(IN_REVIEW)
     login_as(world.people[FACILITATOR])
-    post_form(client, f"/review/{first.id}/approve")
-    post_form(client, f"/review/{second.id}/return", {"note": "Take out the street name."})
+    post_form(client, f"/review/{public_id(first.id)}/approve")
+    post_form(
+        client, f"/review/{public_id(second.id)}/return", {"note": "Take out the street name."}
+    )
     db.session.refresh(first)
     db.session.refresh(second)
     assert first.status == "approved"
@@ -332,10 +335,10 @@ def test_approve_and_send_back_do_what_they_say(world, client, login_as):
 def test_send_back_without_a_note_is_refused_with_a_message(world, client, login_as):
     story = world.story(IN_REVIEW)
     login_as(world.people[FACILITATOR])
-    response = post_form(client, f"/review/{story.id}/return", {"note": "   "})
+    response = post_form(client, f"/review/{public_id(story.id)}/return", {"note": "   "})
     assert response.status_code == 302
-    assert urlsplit(response.headers["Location"]).path == f"/review/{story.id}"
-    page = client.get(f"/review/{story.id}").get_data(as_text=True)
+    assert urlsplit(response.headers["Location"]).path == f"/review/{public_id(story.id)}"
+    page = client.get(f"/review/{public_id(story.id)}").get_data(as_text=True)
     assert "Write a note telling the reporter what to change." in page
     db.session.refresh(story)
     assert story.status == "in_review"
@@ -344,7 +347,7 @@ def test_send_back_without_a_note_is_refused_with_a_message(world, client, login
 def test_owner_retry_runs_the_failed_stage_again(world, client, login_as):
     story = world.story(FAILED)
     login_as(world.people[OWNER])
-    post_form(client, f"/stories/{story.id}/retry")
+    post_form(client, f"/stories/{public_id(story.id)}/retry")
     db.session.refresh(story)
     assert story.status == "in_review"
     assert story.failed_stage is None
@@ -354,7 +357,7 @@ def test_owner_retry_runs_the_failed_stage_again(world, client, login_as):
 def test_progress_json_carries_no_story_text(world, client, login_as):
     story = world.story(IN_REVIEW)
     login_as(world.people[OWNER])
-    response = client.get(f"/stories/{story.id}/progress.json")
+    response = client.get(f"/stories/{public_id(story.id)}/progress.json")
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert response.json["status"] == "in_review"
@@ -372,13 +375,13 @@ def test_detail_page_shows_no_original_text_to_those_who_may_not_read_it(
         text="My case manager Sunita Patel rang me on 07700 900123 every week.",
     )
     login_as(world.people[role])
-    page = client.get(f"/stories/{story.id}").get_data(as_text=True)
+    page = client.get(f"/stories/{public_id(story.id)}").get_data(as_text=True)
     # The typed title is not anonymised, so it goes only where the original goes.
-    assert story.title not in page and f"Story #{story.id}" in page
+    assert story.title not in page and f"Story {public_id(story.id)}" in page
     # Only the signed-off anonymised text: the name and number never reach them.
     assert "My case manager [PERSON 1] rang me on [PHONE] every week." in page
     assert "Sunita" not in page and "Patel" not in page and "07700" not in page
-    assert f"/stories/{story.id}/original" not in page
+    assert f"/stories/{public_id(story.id)}/original" not in page
 
 
 # --- List pages ---------------------------------------------------------------------------
@@ -414,8 +417,8 @@ def test_my_stories_lists_only_my_own(world, client, login_as):
     theirs = world.factories.story(world.people[OTHER_REPORTER], title="Somebody else's story")
     login_as(world.people[OWNER])
     page = client.get("/stories/").get_data(as_text=True)
-    assert f"/stories/{mine.id}" in page
-    assert f"/stories/{theirs.id}" not in page
+    assert f"/stories/{public_id(mine.id)}" in page
+    assert f"/stories/{public_id(theirs.id)}" not in page
     assert "Somebody else" not in page
 
 
@@ -424,9 +427,9 @@ def test_review_queue_lists_only_stories_in_review(world, client, login_as):
     others = [world.story(state) for state in STATES if state != IN_REVIEW]
     login_as(world.people[FACILITATOR])
     page = client.get("/review/").get_data(as_text=True)
-    assert f"/review/{waiting.id}" in page
+    assert f"/review/{public_id(waiting.id)}" in page
     for story in others:
-        assert f"/review/{story.id}" not in page, story.status
+        assert f"/review/{public_id(story.id)}" not in page, story.status
 
 
 @pytest.mark.parametrize("role", [FACILITATOR, RESEARCHER, ADMIN])
@@ -442,7 +445,7 @@ def test_library_lists_only_approved_stories_whose_consent_allows_the_role(
         ADMIN: APPROVED_FOR_EVENTS | APPROVED_FOR_RESEARCH,
     }[role]
     for state, story in stories.items():
-        link = f'href="/stories/{story.id}"'
+        link = f'href="/stories/{public_id(story.id)}"'
         if state in allowed:
             assert link in page, state
         else:
@@ -577,7 +580,7 @@ def test_anonymous_csrf_token_is_not_a_login(world, client):
     """A CSRF token fetched without logging in opens nothing."""
     story = world.story(IN_REVIEW)
     csrf_token(client)
-    assert client.get(f"/stories/{story.id}").status_code == 302
+    assert client.get(f"/stories/{public_id(story.id)}").status_code == 302
 
 
 @pytest.mark.parametrize("role", [OWNER, FACILITATOR, ADMIN])
@@ -585,7 +588,7 @@ def test_refused_correction_page_does_not_log_a_view_of_the_original(world, clie
     """Opening the correction form for a story not sent back is refused before anything is read."""
     story = world.story(IN_REVIEW)
     login_as(world.people[role])
-    assert client.get(f"/stories/{story.id}/resubmit").status_code == 403
+    assert client.get(f"/stories/{public_id(story.id)}/resubmit").status_code == 403
     views = db.session.scalar(
         db.select(db.func.count(AuditEvent.id)).where(AuditEvent.action == "view_original")
     )
@@ -595,7 +598,7 @@ def test_refused_correction_page_does_not_log_a_view_of_the_original(world, clie
 def test_owner_opens_the_correction_page_of_a_returned_story(world, client, login_as):
     story = world.story(RETURNED)
     login_as(world.people[OWNER])
-    page = client.get(f"/stories/{story.id}/resubmit")
+    page = client.get(f"/stories/{public_id(story.id)}/resubmit")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert "Please take out the street name." in body
@@ -605,7 +608,9 @@ def test_owner_opens_the_correction_page_of_a_returned_story(world, client, logi
 def test_owner_resubmits_a_returned_story_and_it_goes_back_to_review(world, client, login_as):
     story = world.story(RETURNED)
     login_as(world.people[OWNER])
-    response = post_form(client, f"/stories/{story.id}/resubmit", {"text": "Corrected, no street."})
+    response = post_form(
+        client, f"/stories/{public_id(story.id)}/resubmit", {"text": "Corrected, no street."}
+    )
     assert response.status_code == 302
     db.session.refresh(story)
     assert story.status == "in_review"
@@ -646,7 +651,7 @@ def test_the_newest_consent_record_decides_who_sees_an_approved_story(
     story = world.story(APPROVED_EVENTS_RESEARCH)
     _withdraw(story, **withdrawn)
     answers = {
-        role: _answer(world.client_for(role).get(f"/stories/{story.id}"))
+        role: _answer(world.client_for(role).get(f"/stories/{public_id(story.id)}"))
         for role in (OWNER, FACILITATOR, RESEARCHER, ADMIN)
     }
     assert answers == {
@@ -656,7 +661,8 @@ def test_the_newest_consent_record_decides_who_sees_an_approved_story(
         ADMIN: "200",
     }
     library = {
-        role: f'href="/stories/{story.id}"' in world.client_for(role).get("/stories/library").text
+        role: f'href="/stories/{public_id(story.id)}"'
+        in world.client_for(role).get("/stories/library").text
         for role in (FACILITATOR, RESEARCHER)
     }
     assert library == {FACILITATOR: facilitator_sees, RESEARCHER: researcher_sees}

@@ -19,6 +19,7 @@ from storybank.stories.models import Story
 from storybank.stories.models import StoryText
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 _keys = itertools.count(1)
 
@@ -208,7 +209,7 @@ def test_pasted_markup_is_stored_as_written_and_shown_inert(client, reporter, si
     assert submit(client, site, text=story).status_code == 302
     assert stored_text() == story
     story_id = db.session.scalar(db.select(Story.id))
-    body = client.get(f"/stories/{story_id}/original").get_data(as_text=True)
+    body = client.get(f"/stories/{public_id(story_id)}/original").get_data(as_text=True)
     assert markup not in body
     assert "<script>alert" not in body.lower()
     assert "<img src=x" not in body
@@ -380,7 +381,7 @@ def test_stored_text_is_rendered_escaped_on_the_original_page(client, reporter, 
     assert submit(client, site, text=story).status_code == 302
     assert stored_text() == story
     story_id = db.session.scalar(db.select(Story.id))
-    body = client.get(f"/stories/{story_id}/original").get_data(as_text=True)
+    body = client.get(f"/stories/{public_id(story_id)}/original").get_data(as_text=True)
     assert "5 &lt; 6 &amp; &#34;quotes&#34; and &lt;3 to my mentor; 2 &gt; 1." in body
     assert "5 < 6" not in body
 
@@ -389,7 +390,7 @@ def test_title_and_pseudonym_are_rendered_escaped(client, reporter, site):
     response = submit(client, site, title="<i>Fish</i> & chips", storyteller_pseudonym="<u>R</u>")
     assert response.status_code == 302
     story_id = db.session.scalar(db.select(Story.id))
-    body = client.get(f"/stories/{story_id}").get_data(as_text=True)
+    body = client.get(f"/stories/{public_id(story_id)}").get_data(as_text=True)
     assert "&lt;i&gt;Fish&lt;/i&gt; &amp; chips" in body
     assert "<i>Fish</i>" not in body
     assert "<u>R</u>" not in body

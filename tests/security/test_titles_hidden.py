@@ -1,5 +1,5 @@
 """Titles and pseudonyms are typed, never anonymised: they reach only the reporter, reviewers
-during review, and admins. Everyone else sees "Story #id"."""
+during review, and admins. Everyone else sees "Story <public id>"."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from storybank.extensions import db
 from storybank.stories import services
 from storybank.stories.models import Story
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 TITLE = "The day Ottoline Bramwell-Figg found me a room"
 PSEUDONYM = "Quillon Vantrees"
@@ -50,11 +51,11 @@ def test_library_and_story_page_show_no_typed_title_or_pseudonym(
 ):
     login_as(factories.user(role))
     library = client.get("/stories/library").get_data(as_text=True)
-    assert f"Story #{named_story.id}" in library
+    assert f"Story {public_id(named_story.id)}" in library
     assert_unnamed(library)
-    page = client.get(f"/stories/{named_story.id}")
+    page = client.get(f"/stories/{public_id(named_story.id)}")
     assert page.status_code == 200
-    assert f"Story #{named_story.id}" in page.get_data(as_text=True)
+    assert f"Story {public_id(named_story.id)}" in page.get_data(as_text=True)
     assert_unnamed(page.get_data(as_text=True))
 
 
@@ -64,12 +65,14 @@ def test_facilitator_building_a_pack_sees_no_typed_title(client, factories, logi
     event_id = new_event(client, facilitator.id)
     assert_unnamed(client.get(f"/events/{event_id}/pack").get_data(as_text=True))
     added = post_form(
-        client, f"/events/{event_id}/pack/stories", {"story_id": named_story.id, "reason": "Hope"}
+        client,
+        f"/events/{event_id}/pack/stories",
+        {"story_id": public_id(named_story.id), "reason": "Hope"},
     )
     assert added.status_code == 302
     for url in (
         f"/events/{event_id}/pack",
-        f"/events/{event_id}/pack/stories/{named_story.id}/quotes",
+        f"/events/{event_id}/pack/stories/{public_id(named_story.id)}/quotes",
         f"/events/{event_id}",
         f"/events/{event_id}/digest",
     ):
@@ -83,14 +86,14 @@ def test_reporter_and_admin_still_see_the_title_and_pseudonym(
     client, factories, login_as, named_story, role
 ):
     login_as(named_story.reporter if role == "reporter" else factories.user("admin"))
-    page = client.get(f"/stories/{named_story.id}").get_data(as_text=True)
+    page = client.get(f"/stories/{public_id(named_story.id)}").get_data(as_text=True)
     assert TITLE in page and PSEUDONYM in page
 
 
 def test_reviewer_sees_the_title_while_the_story_is_in_review(client, factories, login_as):
     story = factories.story(factories.user("reporter"), status="in_review", title=TITLE, text=TEXT)
     login_as(factories.user("facilitator"))
-    assert TITLE in client.get(f"/stories/{story.id}").get_data(as_text=True)
+    assert TITLE in client.get(f"/stories/{public_id(story.id)}").get_data(as_text=True)
 
 
 def test_research_search_and_exports_carry_no_title_or_pseudonym(app, client, factories, login_as):
@@ -105,7 +108,7 @@ def test_research_search_and_exports_carry_no_title_or_pseudonym(app, client, fa
     services.approve_story(factories.user("admin"), story.id)
     login_as(factories.user("researcher"))
     found = client.get("/research/?q=hostel").get_data(as_text=True)
-    assert f"/stories/{story.id}" in found
+    assert f"/stories/{public_id(story.id)}" in found
     assert_unnamed(found)
     for kind in ("stories_csv", "excerpts_csv", "matrix_csv", "json"):
         response = client.get(f"/research/export/{kind}?q=hostel", buffered=True)

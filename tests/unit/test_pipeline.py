@@ -23,6 +23,7 @@ from storybank.pipeline.stages import StageError
 from storybank.pipeline.stages import move_story
 from storybank.stories.models import Story
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 
 def _jobs(story: Story, stage: str = "ingest") -> list[Job]:
@@ -88,10 +89,10 @@ def test_reporter_sees_the_reason_and_retries_a_failed_stage(
     story = factories.story(reporter)
     monkeypatch.undo()
     login_as(reporter)
-    page = client.get(f"/stories/{story.id}").get_data(as_text=True)
+    page = client.get(f"/stories/{public_id(story.id)}").get_data(as_text=True)
     assert "The worker ran out of disk space." in page
-    assert f"/stories/{story.id}/retry" in page
-    response = post_form(client, f"/stories/{story.id}/retry")
+    assert f"/stories/{public_id(story.id)}/retry" in page
+    response = post_form(client, f"/stories/{public_id(story.id)}/retry")
     assert response.status_code == 302
     assert story.status == "in_review"
     assert story.failure_reason is None

@@ -19,6 +19,7 @@ from storybank.core.sanitise import decode_text_upload
 from storybank.extensions import db
 from storybank.stories.models import Story
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 FRAGMENTS = [
     "<script>alert(1)</script>",
@@ -127,6 +128,6 @@ def test_sanitised_story_renders_as_inert_text_on_the_story_page(client, factori
     story_id = response.headers["Location"].rstrip("/").split("/")[-1]
     assert db.session.get(Story, int(story_id)).current_text.body == cleaned
     reader = StoryTextReader()
-    reader.feed(client.get(f"/stories/{story_id}/original").get_data(as_text=True))
+    reader.feed(client.get(f"/stories/{public_id(story_id)}/original").get_data(as_text=True))
     assert reader.elements == []
     assert reader.text == cleaned

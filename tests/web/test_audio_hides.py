@@ -32,6 +32,7 @@ from storybank.transcribe.engine import Word
 from storybank.transcribe.timing import UNSURE_WORD_BELOW
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 from tests.factories import Factories
 
 RATE = 16_000
@@ -182,7 +183,7 @@ def assert_beeped_only(original, redacted, stretches, allowance=0.01) -> None:
 def test_words_whisper_heard_with_low_probability_are_flagged_and_listed(world):
     app, _factories, people, site = world
     story = upload(app, people, site)
-    page = client_for(app, people["facilitator"]).get(f"/review/{story.id}/redactions")
+    page = client_for(app, people["facilitator"]).get(f"/review/{public_id(story.id)}/redactions")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert UNSURE_WORD_BELOW == 0.5
@@ -208,7 +209,7 @@ def test_hiding_misheard_words_beeps_them_although_no_redaction_covers_them(worl
     facilitator = client_for(app, people["facilitator"])
     response = post_form(
         facilitator,
-        f"/review/{story.id}/audio/hide-words",
+        f"/review/{public_id(story.id)}/audio/hide-words",
         {"from_word": RAMBLE, "to_word": FOLD},
     )
     assert response.status_code == 302
@@ -218,11 +219,11 @@ def test_hiding_misheard_words_beeps_them_although_no_redaction_covers_them(worl
     assert hide.start_seconds == pytest.approx(1.4 - PADDING_SECONDS)
     assert hide.end_seconds == pytest.approx(2.3 + PADDING_SECONDS)
     assert hide.created_by_id == people["facilitator"].id
-    page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    page = facilitator.get(f"/review/{public_id(story.id)}/redactions").get_data(as_text=True)
     assert "0:01.2 to 0:02.4" in page and "“ramble fold”" in page
     assert 'class="word unsure hidden-audio"' in page
 
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
     original, redacted = released_copy(app, story)
     # "Jo" (accepted at sign-off) is beeped with its padding; so is the hidden street name.
     assert_beeped_only(
@@ -234,7 +235,7 @@ def test_the_word_picker_accepts_the_last_word_first_and_refuses_words_not_there
     app, _factories, people, site = world
     story = upload(app, people, site)
     facilitator = client_for(app, people["facilitator"])
-    url = f"/review/{story.id}/audio/hide-words"
+    url = f"/review/{public_id(story.id)}/audio/hide-words"
     post_form(facilitator, url, {"from_word": FOLD, "to_word": RAMBLE})
     assert db.session.scalar(db.select(AudioHide)).from_word == RAMBLE
     response = post_form(facilitator, url, {"from_word": 0, "to_word": 99})
@@ -255,20 +256,20 @@ def test_hiding_a_typed_time_range_beeps_exactly_that_stretch(world):
     story = upload(app, people, site)
     facilitator = client_for(app, people["facilitator"])
     response = post_form(
-        facilitator, f"/review/{story.id}/audio/hide", {"start": "0:00.6", "end": "1.1"}
+        facilitator, f"/review/{public_id(story.id)}/audio/hide", {"start": "0:00.6", "end": "1.1"}
     )
     assert response.status_code == 302
     hide = db.session.scalar(db.select(AudioHide))
     assert (hide.start_seconds, hide.end_seconds, hide.from_word) == (0.6, 1.1, None)
     reject_jo(facilitator, story)
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
     original, redacted = released_copy(app, story)
     assert_beeped_only(original, redacted, [(0.6, 1.1)])
 
 
 def reject_jo(client, story: Story) -> None:
     jo = db.session.scalar(db.select(Redaction))
-    post_form(client, f"/review/{story.id}/redactions/{jo.id}/reject")
+    post_form(client, f"/review/{public_id(story.id)}/redactions/{jo.id}/reject")
 
 
 @pytest.mark.parametrize(
@@ -288,7 +289,7 @@ def test_a_time_range_the_reviewer_mistyped_is_refused_with_what_to_do(world, st
     story = upload(app, people, site)
     facilitator = client_for(app, people["facilitator"])
     response = post_form(
-        facilitator, f"/review/{story.id}/audio/hide", {"start": start, "end": end}
+        facilitator, f"/review/{public_id(story.id)}/audio/hide", {"start": start, "end": end}
     )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -315,17 +316,19 @@ def test_each_hide_and_removal_is_audited_and_undoes_the_sign_off(world):
     app, _factories, people, site = world
     story = upload(app, people, site)
     facilitator = client_for(app, people["facilitator"])
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
     anonymisation = db.session.scalar(db.select(Anonymisation))
     assert anonymisation.signed_off_at is not None and anonymisation.redacted_audio_key
-    post_form(facilitator, f"/review/{story.id}/audio/hide", {"start": "0:02", "end": "3"})
+    post_form(
+        facilitator, f"/review/{public_id(story.id)}/audio/hide", {"start": "0:02", "end": "3"}
+    )
     db.session.refresh(anonymisation)
     assert anonymisation.signed_off_at is None and anonymisation.redacted_audio_key is None
-    assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 409
+    assert post_form(facilitator, f"/review/{public_id(story.id)}/approve").status_code == 409
 
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
     hide_id = db.session.scalar(db.select(AudioHide.id))
-    response = post_form(facilitator, f"/review/{story.id}/audio/hides/{hide_id}/remove")
+    response = post_form(facilitator, f"/review/{public_id(story.id)}/audio/hides/{hide_id}/remove")
     assert response.status_code == 302
     assert db.session.scalar(db.select(AudioHide)) is None
     db.session.refresh(anonymisation)
@@ -348,9 +351,12 @@ def test_a_control_used_without_the_forms_csrf_token_changes_nothing(world):
     story = upload(app, people, site)
     facilitator = client_for(app, people["facilitator"])
     for url, data in (
-        (f"/review/{story.id}/audio/hide", {"start": "1", "end": "2"}),
-        (f"/review/{story.id}/audio/hide-words", {"from_word": 1, "to_word": 2}),
-        (f"/review/{story.id}/redactions/{jo_redaction_id()}/label", {"label": "PERSON"}),
+        (f"/review/{public_id(story.id)}/audio/hide", {"start": "1", "end": "2"}),
+        (f"/review/{public_id(story.id)}/audio/hide-words", {"from_word": 1, "to_word": 2}),
+        (
+            f"/review/{public_id(story.id)}/redactions/{jo_redaction_id()}/label",
+            {"label": "PERSON"},
+        ),
     ):
         assert facilitator.post(url, data=data).status_code == 400
     assert db.session.scalar(db.select(AudioHide)) is None
@@ -364,7 +370,7 @@ def test_a_hide_belongs_to_its_story(world):
     hide = db.session.scalar(db.select(AudioHide))
     other = upload(app, people, site, title="Another move")
     facilitator = client_for(app, people["facilitator"])
-    response = post_form(facilitator, f"/review/{other.id}/audio/hides/{hide.id}/remove")
+    response = post_form(facilitator, f"/review/{public_id(other.id)}/audio/hides/{hide.id}/remove")
     assert response.status_code == 404
     assert db.session.get(AudioHide, hide.id) is not None
 
@@ -373,9 +379,11 @@ def test_a_text_story_has_no_recording_to_hide(world):
     app, factories, people, _site = world
     story = factories.story(people["reporter"], signed_off=False)
     facilitator = client_for(app, people["facilitator"])
-    page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    page = facilitator.get(f"/review/{public_id(story.id)}/redactions").get_data(as_text=True)
     assert 'id="audio"' not in page
-    response = post_form(facilitator, f"/review/{story.id}/audio/hide", {"start": "1", "end": "2"})
+    response = post_form(
+        facilitator, f"/review/{public_id(story.id)}/audio/hide", {"start": "1", "end": "2"}
+    )
     assert response.status_code == 403
 
 
@@ -383,16 +391,19 @@ def test_a_text_story_has_no_recording_to_hide(world):
 
 ROUTES = {
     "hide by time": lambda story, hide: (
-        f"/review/{story.id}/audio/hide",
+        f"/review/{public_id(story.id)}/audio/hide",
         {"start": "1", "end": "2"},
     ),
     "hide by words": lambda story, hide: (
-        f"/review/{story.id}/audio/hide-words",
+        f"/review/{public_id(story.id)}/audio/hide-words",
         {"from_word": RAMBLE, "to_word": FOLD},
     ),
-    "remove a hide": lambda story, hide: (f"/review/{story.id}/audio/hides/{hide.id}/remove", {}),
+    "remove a hide": lambda story, hide: (
+        f"/review/{public_id(story.id)}/audio/hides/{hide.id}/remove",
+        {},
+    ),
     "relabel": lambda story, hide: (
-        f"/review/{story.id}/redactions/{jo_redaction_id()}/label",
+        f"/review/{public_id(story.id)}/redactions/{jo_redaction_id()}/label",
         {"label": "PERSON"},
     ),
 }
@@ -436,5 +447,5 @@ def test_only_reviewers_use_the_review_controls(world, role, route):
     else:
         assert response.status_code == expected
         if expected == 302:
-            assert f"/review/{story.id}/redactions" in response.headers["Location"]
+            assert f"/review/{public_id(story.id)}/redactions" in response.headers["Location"]
     assert changed(before) == (expected == 302)

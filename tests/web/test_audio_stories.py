@@ -20,6 +20,7 @@ from storybank.transcribe.engine import Word
 from tests.conftest import SHARED
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 AUDIO = SHARED / "data" / "audio"
 JFK = AUDIO / "src" / "jfk.flac"
@@ -243,10 +244,10 @@ def test_a_failed_transcription_keeps_the_recording_shows_why_and_retries(make_a
         assert story.failed_stage == "transcribe"
         assert "MemoryError" in story.failure_reason
         assert app.extensions["storybank_storage"].exists(story.audio.original_key)
-        page = client.get(f"/stories/{story.id}").get_data(as_text=True)
+        page = client.get(f"/stories/{public_id(story.id)}").get_data(as_text=True)
         assert "MemoryError" in page and "Retry the transcribe stage" in page
         engines.append(FakeTranscriber())
-        assert post_form(client, f"/stories/{story.id}/retry").status_code == 302
+        assert post_form(client, f"/stories/{public_id(story.id)}/retry").status_code == 302
         assert story.status == "in_review"
         assert story.current_text.origin == "transcript"
 
@@ -256,9 +257,9 @@ def test_transcript_page_links_words_to_times_and_is_audited(world):
     client = _login(app, people["reporter"])
     _submit(client, site, JFK.read_bytes())
     story = db.session.scalar(db.select(Story))
-    page = client.get(f"/stories/{story.id}/transcript").get_data(as_text=True)
+    page = client.get(f"/stories/{public_id(story.id)}/transcript").get_data(as_text=True)
     assert 'data-start="0.3"' in page and ">Americans,<" in page
-    assert f"/stories/{story.id}/audio/original" in page
+    assert f"/stories/{public_id(story.id)}/audio/original" in page
     views = db.session.scalars(
         db.select(AuditEvent).where(AuditEvent.action == "view_original")
     ).all()
@@ -271,14 +272,16 @@ def test_audio_is_served_in_ranges_and_audited_once_per_play(world):
     data = JFK.read_bytes()
     _submit(client, site, data)
     story = db.session.scalar(db.select(Story))
-    whole = client.get(f"/stories/{story.id}/audio/original")
+    whole = client.get(f"/stories/{public_id(story.id)}/audio/original")
     assert whole.status_code == 200
     assert whole.data == data
     assert whole.headers["Content-Type"].startswith("audio/flac")
-    part = client.get(f"/stories/{story.id}/audio/original", headers={"Range": "bytes=100-199"})
+    part = client.get(
+        f"/stories/{public_id(story.id)}/audio/original", headers={"Range": "bytes=100-199"}
+    )
     assert part.status_code == 206
     assert part.data == data[100:200]
-    canonical = client.get(f"/stories/{story.id}/audio/canonical")
+    canonical = client.get(f"/stories/{public_id(story.id)}/audio/canonical")
     assert canonical.headers["Content-Type"] == "audio/wav"
     plays = db.session.scalars(
         db.select(AuditEvent).where(AuditEvent.action == "view_original")
@@ -292,13 +295,16 @@ def test_only_those_who_may_hear_the_original_get_it(world):
     _submit(reporter_client, site, JFK.read_bytes())
     story = db.session.scalar(db.select(Story))
     facilitator = _login(app, people["facilitator"])
-    assert facilitator.get(f"/stories/{story.id}/audio/original").status_code == 200
+    assert facilitator.get(f"/stories/{public_id(story.id)}/audio/original").status_code == 200
     researcher = _login(app, people["researcher"])
-    for url in (f"/stories/{story.id}/audio/original", f"/stories/{story.id}/transcript"):
+    for url in (
+        f"/stories/{public_id(story.id)}/audio/original",
+        f"/stories/{public_id(story.id)}/transcript",
+    ):
         assert researcher.get(url).status_code == 404
     story.status = "approved"
     db.session.commit()
-    assert facilitator.get(f"/stories/{story.id}/audio/original").status_code == 404
+    assert facilitator.get(f"/stories/{public_id(story.id)}/audio/original").status_code == 404
 
 
 def test_corrections_are_new_versions_that_keep_unchanged_word_timings(world):
@@ -307,7 +313,9 @@ def test_corrections_are_new_versions_that_keep_unchanged_word_timings(world):
     _submit(reporter, site, JFK.read_bytes())
     story = db.session.scalar(db.select(Story))
     corrected = "And so, my fellow Americans,\nask not what your country can do."
-    response = post_form(reporter, f"/stories/{story.id}/transcript", {"text": corrected})
+    response = post_form(
+        reporter, f"/stories/{public_id(story.id)}/transcript", {"text": corrected}
+    )
     assert response.status_code == 302
     versions = [(text.version, text.origin) for text in story.texts]
     assert versions == [(1, "transcript"), (2, "correction")]
@@ -323,15 +331,21 @@ def test_corrections_are_new_versions_that_keep_unchanged_word_timings(world):
     # The reviewer may correct too while it is in review; a researcher may not.
     facilitator = _login(app, people["facilitator"])
     response = post_form(
-        facilitator, f"/stories/{story.id}/transcript", {"text": corrected + " Thank you."}
+        facilitator,
+        f"/stories/{public_id(story.id)}/transcript",
+        {"text": corrected + " Thank you."},
     )
     assert response.status_code == 302
     assert story.current_text.version == 3
     researcher = _login(app, people["researcher"])
-    response = post_form(researcher, f"/stories/{story.id}/transcript", {"text": "changed"})
+    response = post_form(
+        researcher, f"/stories/{public_id(story.id)}/transcript", {"text": "changed"}
+    )
     assert response.status_code == 404
     story.status = "approved"
     db.session.commit()
-    response = post_form(reporter, f"/stories/{story.id}/transcript", {"text": "changed"})
+    response = post_form(
+        reporter, f"/stories/{public_id(story.id)}/transcript", {"text": "changed"}
+    )
     assert response.status_code == 403
     assert story.current_text.version == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 HUGE_IDS = [2**31, 2**63, 2**64, 10**30]
 
@@ -16,6 +17,7 @@ def routes_with_ids(app) -> list[tuple[str, str]]:
         if "<int:" not in rule.rule:
             continue
         url = re.sub(r"<int:\w+>", "{id}", rule.rule)
+        url = re.sub(r"<story:\w+>", public_id(1), url)
         url = re.sub(r"<any\(([\w]+)[^>]*>", r"\1", url)
         url = re.sub(r"<(?:string:)?\w+>", "x", url)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -23,10 +25,10 @@ def routes_with_ids(app) -> list[tuple[str, str]]:
     return found
 
 
-def test_story_urls_are_among_those_checked(app):
+def test_event_urls_are_among_those_checked(app):
     urls = {url for _, url in routes_with_ids(app)}
-    assert "/stories/{id}" in urls
-    assert "/stories/{id}/transcript" in urls
+    assert "/events/{id}" in urls
+    assert f"/events/{{id}}/pack/stories/{public_id(1)}/quotes" in urls
 
 
 def test_an_id_past_the_database_range_is_not_found_on_any_url(app, client, factories, login_as):

@@ -15,6 +15,8 @@ import pytest
 from sqlalchemy import event
 
 from storybank.accounts.models import User
+from storybank.core.ids import PUBLIC_ID_PATTERN
+from storybank.core.ids import story_id_from_public
 from storybank.extensions import db
 from storybank.stories import policy
 from storybank.stories.models import ConsentRecord
@@ -22,9 +24,10 @@ from storybank.stories.models import Site
 from storybank.stories.models import Story
 from storybank.stories.services import list_approved_stories
 from storybank.stories.services import show_library
+from tests.conftest import public_id
 
 _keys = itertools.count(1)
-LINK = re.compile(r'href="/stories/(\d+)"')
+LINK = re.compile(rf'href="/stories/({PUBLIC_ID_PATTERN})"')
 # (processing, events, research) of each consent record, oldest first.
 EVENTS_ONLY = (True, True, False)
 RESEARCH_ONLY = (True, False, True)
@@ -88,7 +91,7 @@ def library_ids(client, page: int | None = None) -> list[int]:
     url = "/stories/library" if page is None else f"/stories/library?page={page}"
     response = client.get(url)
     assert response.status_code == 200
-    return [int(found) for found in LINK.findall(response.get_data(as_text=True))]
+    return [story_id_from_public(found) for found in LINK.findall(response.get_data(as_text=True))]
 
 
 @pytest.mark.parametrize("role", ["facilitator", "researcher", "admin"])
@@ -175,5 +178,5 @@ def test_titles_show_on_the_library_only_where_the_policy_allows(
     (story,) = add_approved_stories(reporter, site, 1)
     page = login_as(factories.user(role)).get("/stories/library").text
     assert (story.title in page) is sees_title
-    assert (f"Story #{story.id}" in page) is not sees_title
+    assert (f"Story {public_id(story.id)}" in page) is not sees_title
     assert story.storyteller_pseudonym not in page

@@ -14,6 +14,7 @@ from storybank.extensions import db
 from storybank.stories.models import Story
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 from tests.factories import Factories
 from tests.web.test_audio_stories import JFK
 from tests.web.test_audio_stories import FakeTranscriber
@@ -68,7 +69,7 @@ def test_signed_off_recording_has_the_redacted_words_beeped_and_nothing_else(wor
     app, people, site = world
     story = _upload(app, people, site)
     facilitator = _client(app, people["facilitator"])
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
     anonymisation = db.session.scalar(db.select(Anonymisation))
     assert anonymisation.audio_status == "ready"
     storage = app.extensions["storybank_storage"]
@@ -89,30 +90,32 @@ def test_redacted_audio_plays_only_where_consent_allows_audio_at_events(world):
     app, people, site = world
     story = _upload(app, people, site)
     facilitator = _client(app, people["facilitator"])
-    url = f"/stories/{story.id}/audio/redacted"
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    url = f"/stories/{public_id(story.id)}/audio/redacted"
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
     # In review, its reviewer hears the copy to check the beeps; its reporter not yet.
     assert facilitator.get(url).status_code == 200
-    assert url in facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    assert url in facilitator.get(f"/review/{public_id(story.id)}/redactions").get_data(
+        as_text=True
+    )
     assert _client(app, people["reporter"]).get(url).status_code == 404
-    post_form(facilitator, f"/review/{story.id}/approve")
+    post_form(facilitator, f"/review/{public_id(story.id)}/approve")
     response = facilitator.get(url)
     assert response.status_code == 200 and response.data[:4] == b"RIFF"
-    assert url in facilitator.get(f"/stories/{story.id}").get_data(as_text=True)
+    assert url in facilitator.get(f"/stories/{public_id(story.id)}").get_data(as_text=True)
     assert _client(app, people["researcher"]).get(url).status_code == 404
     # The original never plays outside review.
-    assert facilitator.get(f"/stories/{story.id}/audio/original").status_code == 404
+    assert facilitator.get(f"/stories/{public_id(story.id)}/audio/original").status_code == 404
 
 
 def test_without_consent_to_audio_at_events_the_redacted_copy_never_plays(world):
     app, people, site = world
     story = _upload(app, people, site, audio=False)
     facilitator = _client(app, people["facilitator"])
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
     # Its reviewer checks the beeps (they may hear the original too); once approved, nobody.
-    assert facilitator.get(f"/stories/{story.id}/audio/redacted").status_code == 200
-    post_form(facilitator, f"/review/{story.id}/approve")
-    assert facilitator.get(f"/stories/{story.id}/audio/redacted").status_code == 404
+    assert facilitator.get(f"/stories/{public_id(story.id)}/audio/redacted").status_code == 200
+    post_form(facilitator, f"/review/{public_id(story.id)}/approve")
+    assert facilitator.get(f"/stories/{public_id(story.id)}/audio/redacted").status_code == 404
 
 
 def test_a_redaction_that_cannot_be_placed_blocks_the_redacted_audio_and_says_why(world):
@@ -121,16 +124,16 @@ def test_a_redaction_that_cannot_be_placed_blocks_the_redacted_audio_and_says_wh
     story.current_text.timings = {"words": []}
     db.session.commit()
     facilitator = _client(app, people["facilitator"])
-    response = post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    response = post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
     assert response.status_code == 302
     anonymisation = db.session.scalar(db.select(Anonymisation))
     assert anonymisation.audio_status == "blocked"
     assert anonymisation.redacted_audio_key is None
     assert "[PERSON 1] could not be placed" in anonymisation.audio_problem
-    page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    page = facilitator.get(f"/review/{public_id(story.id)}/redactions").get_data(as_text=True)
     assert "could not be placed" in page
-    post_form(facilitator, f"/review/{story.id}/approve")
-    assert facilitator.get(f"/stories/{story.id}/audio/redacted").status_code == 404
+    post_form(facilitator, f"/review/{public_id(story.id)}/approve")
+    assert facilitator.get(f"/stories/{public_id(story.id)}/audio/redacted").status_code == 404
 
 
 def test_a_stretch_the_reviewer_hid_is_beeped_in_real_speech_and_nothing_else_changes(world):
@@ -139,10 +142,10 @@ def test_a_stretch_the_reviewer_hid_is_beeped_in_real_speech_and_nothing_else_ch
     facilitator = _client(app, people["facilitator"])
     # Speech the transcript has no word for: no redaction could ever cover it.
     response = post_form(
-        facilitator, f"/review/{story.id}/audio/hide", {"start": "0:05", "end": "6.5"}
+        facilitator, f"/review/{public_id(story.id)}/audio/hide", {"start": "0:05", "end": "6.5"}
     )
     assert response.status_code == 302
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
     anonymisation = db.session.scalar(db.select(Anonymisation))
     assert anonymisation.audio_status == "ready"
     storage = app.extensions["storybank_storage"]

@@ -17,6 +17,7 @@ from storybank.extensions import db
 from storybank.stories.models import Story
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 from tests.factories import Factories
 
 STORY = "Me and Dave went down Quarry Lane. Ring me on 07700 900318, says Dave."
@@ -93,23 +94,23 @@ def test_nothing_is_released_before_sign_off(world):
     app, factories, people = world
     story = _story(factories, people)
     facilitator = _client(app, people["facilitator"])
-    assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 409
+    assert post_form(facilitator, f"/review/{public_id(story.id)}/approve").status_code == 409
     assert story.status == "in_review"
     researcher = _client(app, people["researcher"])
-    assert researcher.get(f"/stories/{story.id}").status_code == 404
+    assert researcher.get(f"/stories/{public_id(story.id)}").status_code == 404
 
 
 def test_reviewer_sees_unsure_redactions_first_and_decides_each(world):
     app, factories, people = world
     story = _story(factories, people)
     facilitator = _client(app, people["facilitator"])
-    page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    page = facilitator.get(f"/review/{public_id(story.id)}/redactions").get_data(as_text=True)
     listing = page[page.index("Each redaction") :]
     assert listing.index("Quarry Lane") < listing.index("Dave")  # 0.4 confidence: unsure
     assert "[PERSON 1]" in page and "[PLACE 1]" in page and "[PHONE]" in page
     first_dave, road = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).all()[:2]
-    post_form(facilitator, f"/review/{story.id}/redactions/{road.id}/reject")
-    post_form(facilitator, f"/review/{story.id}/redactions/{first_dave.id}/accept")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/{road.id}/reject")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/{first_dave.id}/accept")
     assert (road.status, first_dave.status) == ("rejected", "accepted")
     assert road.decided_by_id == people["facilitator"].id
     actions = [e.action for e in db.session.scalars(db.select(AuditEvent))]
@@ -123,13 +124,17 @@ def test_reviewer_adds_a_redaction_by_selection_and_by_phrase(world):
     start = STORY.index("Ring me")
     response = post_form(
         facilitator,
-        f"/review/{story.id}/redactions/add",
+        f"/review/{public_id(story.id)}/redactions/add",
         {"start": start, "end": start + len("Ring"), "label": "PERSON", "phrase": ""},
     )
     assert response.status_code == 302
     added = db.session.scalar(db.select(Redaction).where(Redaction.source == "reviewer"))
     assert (STORY[added.start : added.end], added.status) == ("Ring", "accepted")
-    post_form(facilitator, f"/review/{story.id}/redactions/add", {"phrase": "says", "label": "ORG"})
+    post_form(
+        facilitator,
+        f"/review/{public_id(story.id)}/redactions/add",
+        {"phrase": "says", "label": "ORG"},
+    )
     labels = {STORY[r.start : r.end]: r.label for r in db.session.scalars(db.select(Redaction))}
     assert labels["says"] == "ORG"
 
@@ -139,12 +144,15 @@ def test_sign_off_releases_the_derived_text_and_never_the_names(world):
     story = _story(factories, people)
     facilitator = _client(app, people["facilitator"])
     road = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).all()[1]
-    post_form(facilitator, f"/review/{story.id}/redactions/{road.id}/reject")
-    assert post_form(facilitator, f"/review/{story.id}/redactions/sign-off").status_code == 302
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/{road.id}/reject")
+    assert (
+        post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off").status_code
+        == 302
+    )
     assert db.session.scalar(db.select(Anonymisation)).signed_off_at is not None
-    assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 302
+    assert post_form(facilitator, f"/review/{public_id(story.id)}/approve").status_code == 302
     researcher = _client(app, people["researcher"])
-    page = researcher.get(f"/stories/{story.id}").get_data(as_text=True)
+    page = researcher.get(f"/stories/{public_id(story.id)}").get_data(as_text=True)
     assert "Me and [PERSON 1] went down Quarry Lane. Ring me on [PHONE], says [PERSON 1]." in page
     assert "Dave" not in page and "07700" not in page
 
@@ -154,15 +162,15 @@ def test_a_correction_after_sign_off_needs_a_new_sign_off_and_keeps_rejections(w
     story = _story(factories, people)
     facilitator = _client(app, people["facilitator"])
     road = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).all()[1]
-    post_form(facilitator, f"/review/{story.id}/redactions/{road.id}/reject")
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/{road.id}/reject")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
     response = post_form(
-        facilitator, f"/stories/{story.id}/transcript", {"text": STORY + " Then home."}
+        facilitator, f"/stories/{public_id(story.id)}/transcript", {"text": STORY + " Then home."}
     )
     assert response.status_code in (302, 404)  # text stories correct through resubmission
     reporter = _client(app, people["reporter"])
-    post_form(facilitator, f"/review/{story.id}/return", {"note": "add the ending"})
-    post_form(reporter, f"/stories/{story.id}/resubmit", {"text": STORY + " Then home."})
+    post_form(facilitator, f"/review/{public_id(story.id)}/return", {"note": "add the ending"})
+    post_form(reporter, f"/stories/{public_id(story.id)}/resubmit", {"text": STORY + " Then home."})
     assert story.status == "in_review"
     anonymisation = db.session.scalar(db.select(Anonymisation))
     assert anonymisation.signed_off_at is None
@@ -175,7 +183,7 @@ def test_a_correction_after_sign_off_needs_a_new_sign_off_and_keeps_rejections(w
     }
     assert statuses["Quarry Lane"] == "rejected"  # the reviewer's decision carried over
     assert statuses["Dave"] == "proposed"
-    assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 409
+    assert post_form(facilitator, f"/review/{public_id(story.id)}/approve").status_code == 409
 
 
 def test_a_failing_anonymiser_keeps_the_story_unreleased_and_says_why(world, anonymiser):
@@ -188,10 +196,10 @@ def test_a_failing_anonymiser_keeps_the_story_unreleased_and_says_why(world, ano
     assert "Dave" not in story.failure_reason
     assert db.session.scalar(db.select(Redaction)) is None
     facilitator = _client(app, people["facilitator"])
-    assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 404
+    assert post_form(facilitator, f"/review/{public_id(story.id)}/approve").status_code == 404
     anonymiser.fail = False
     reporter = _client(app, people["reporter"])
-    assert post_form(reporter, f"/stories/{story.id}/retry").status_code == 302
+    assert post_form(reporter, f"/stories/{public_id(story.id)}/retry").status_code == 302
     assert story.status == "in_review"
 
 
@@ -226,7 +234,7 @@ def test_an_unsure_candidate_is_hidden_in_preview_and_release_unless_rejected(wo
     app, factories, people = world
     story = _story(factories, people)
     facilitator = _client(app, people["facilitator"])
-    page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    page = facilitator.get(f"/review/{public_id(story.id)}/redactions").get_data(as_text=True)
     # Quarry Lane (0.4) is unsure: marked in words, counted at the top, hidden in the preview.
     assert "<strong>1 unsure</strong> redaction" in page
     item = page[page.index("Quarry Lane</strong>") :][:600]
@@ -234,9 +242,9 @@ def test_an_unsure_candidate_is_hidden_in_preview_and_release_unless_rejected(wo
     preview = page[page.index("What others will read") :]
     assert "Quarry Lane" not in preview and "[PLACE 1]" in preview
     # Signing off without a decision releases it hidden (recall first).
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
-    post_form(facilitator, f"/review/{story.id}/approve")
-    released = _client(app, people["researcher"]).get(f"/stories/{story.id}")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
+    post_form(facilitator, f"/review/{public_id(story.id)}/approve")
+    released = _client(app, people["researcher"]).get(f"/stories/{public_id(story.id)}")
     assert "went down [PLACE 1]." in released.get_data(as_text=True)
 
 
@@ -267,7 +275,7 @@ def mixed_world(make_app):
 
 
 def _preview(client, story) -> str:
-    page = client.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    page = client.get(f"/review/{public_id(story.id)}/redactions").get_data(as_text=True)
     start = page.index('<div class="story-text">', page.index("What others will read"))
     return page[start + len('<div class="story-text">') : page.index("</div>", start)]
 
@@ -281,7 +289,9 @@ def test_relabelling_a_name_found_as_an_organisation_renumbers_the_placeholders(
     )
     first = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).first()
     response = post_form(
-        facilitator, f"/review/{story.id}/redactions/{first.id}/label", {"label": "PERSON"}
+        facilitator,
+        f"/review/{public_id(story.id)}/redactions/{first.id}/label",
+        {"label": "PERSON"},
     )
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#r{first.id}")
     # Both mentions follow, so one person keeps one number; the numbers stay in story order.
@@ -294,7 +304,7 @@ def test_relabelling_a_name_found_as_an_organisation_renumbers_the_placeholders(
     }
     assert labels[("Mo Farrow", 0)] == ("PERSON", "ORG", "accepted")
     assert labels[("Mo Farrow", CLUB_STORY.rindex("Mo Farrow"))] == ("PERSON", "ORG", "proposed")
-    page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    page = facilitator.get(f"/review/{public_id(story.id)}/redactions").get_data(as_text=True)
     assert "Person (found as Organisation)" in page
     event = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert event.action == "redaction_relabelled"
@@ -304,9 +314,9 @@ def test_relabelling_a_name_found_as_an_organisation_renumbers_the_placeholders(
         "what": "from ORG",
         "count": "2",
     }
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
-    post_form(facilitator, f"/review/{story.id}/approve")
-    released = _client(app, people["researcher"]).get(f"/stories/{story.id}")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
+    post_form(facilitator, f"/review/{public_id(story.id)}/approve")
+    released = _client(app, people["researcher"]).get(f"/stories/{public_id(story.id)}")
     assert "[PERSON 1] ran the [ORG 1]. Later [PERSON 1] rang [PERSON 2]" in released.get_data(
         as_text=True
     )
@@ -316,13 +326,13 @@ def test_relabelling_undoes_the_sign_off_and_refuses_an_unknown_label(mixed_worl
     app, factories, people = mixed_world
     story = factories.story(people["reporter"], signed_off=False, text=CLUB_STORY)
     facilitator = _client(app, people["facilitator"])
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
     club = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).all()[1]
-    url = f"/review/{story.id}/redactions/{club.id}/label"
+    url = f"/review/{public_id(story.id)}/redactions/{club.id}/label"
     post_form(facilitator, url, {"label": "NICKNAME"})
     assert club.label == "ORG"
     assert db.session.scalar(db.select(Anonymisation)).signed_off_at is not None
-    page = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    page = facilitator.get(f"/review/{public_id(story.id)}/redactions").get_data(as_text=True)
     assert "Choose what kind of identifier it is." in page
     post_form(facilitator, url, {"label": "LOCATION"})
     assert club.label == "LOCATION"
@@ -335,9 +345,17 @@ def test_a_relabel_carries_over_to_a_corrected_version(mixed_world):
     story = factories.story(people["reporter"], signed_off=False, text=CLUB_STORY)
     facilitator = _client(app, people["facilitator"])
     first = db.session.scalars(db.select(Redaction).order_by(Redaction.start)).first()
-    post_form(facilitator, f"/review/{story.id}/redactions/{first.id}/label", {"label": "PERSON"})
-    post_form(facilitator, f"/review/{story.id}/return", {"note": "say when"})
+    post_form(
+        facilitator,
+        f"/review/{public_id(story.id)}/redactions/{first.id}/label",
+        {"label": "PERSON"},
+    )
+    post_form(facilitator, f"/review/{public_id(story.id)}/return", {"note": "say when"})
     reporter = _client(app, people["reporter"])
-    post_form(reporter, f"/stories/{story.id}/resubmit", {"text": CLUB_STORY + " That was May."})
+    post_form(
+        reporter,
+        f"/stories/{public_id(story.id)}/resubmit",
+        {"text": CLUB_STORY + " That was May."},
+    )
     assert story.status == "in_review"
     assert _preview(facilitator, story).startswith("[PERSON 1] ran the [ORG 1]. Later [PERSON 1]")

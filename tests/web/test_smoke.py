@@ -5,6 +5,7 @@ from __future__ import annotations
 from storybank.extensions import db
 from storybank.stories.models import Story
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 
 def test_reporter_submits_and_facilitator_approves(client, factories, login_as):
@@ -37,12 +38,14 @@ def test_reporter_submits_and_facilitator_approves(client, factories, login_as):
     login_as(facilitator)
     queue = client.get("/review/").get_data(as_text=True)
     assert "Trusted at last" in queue
-    review = client.get(f"/review/{story.id}").get_data(as_text=True)
+    review = client.get(f"/review/{public_id(story.id)}").get_data(as_text=True)
     assert "My case manager listened to me." in review
     # Approval waits for the redactions to be signed off.
-    assert post_form(client, f"/review/{story.id}/approve").status_code == 409
-    assert post_form(client, f"/review/{story.id}/redactions/sign-off").status_code == 302
-    response = post_form(client, f"/review/{story.id}/approve")
+    assert post_form(client, f"/review/{public_id(story.id)}/approve").status_code == 409
+    assert (
+        post_form(client, f"/review/{public_id(story.id)}/redactions/sign-off").status_code == 302
+    )
+    response = post_form(client, f"/review/{public_id(story.id)}/approve")
     assert response.status_code == 302
     db.session.refresh(story)
     assert story.status == "approved"

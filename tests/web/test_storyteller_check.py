@@ -19,6 +19,7 @@ from storybank.stories.models import Site
 from storybank.stories.models import Story
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 from tests.factories import Factories
 from tests.web.test_audio_stories import JFK
 from tests.web.test_audio_stories import FakeTranscriber
@@ -80,8 +81,10 @@ def _stamp(page: str) -> str:
 
 
 def _agree(reporter, story_id: int):
-    page = reporter.get(f"/stories/{story_id}/check").get_data(as_text=True)
-    return post_form(reporter, f"/stories/{story_id}/check/agree", {"shown": _stamp(page)})
+    page = reporter.get(f"/stories/{public_id(story_id)}/check").get_data(as_text=True)
+    return post_form(
+        reporter, f"/stories/{public_id(story_id)}/check/agree", {"shown": _stamp(page)}
+    )
 
 
 def _actions() -> list[str]:
@@ -104,22 +107,24 @@ def test_reporter_shows_the_anonymised_text_the_storyteller_agrees_and_approval_
     reporter = _client(app, people["reporter"])
     facilitator = _client(app, people["facilitator"])
     # Before sign-off there is nothing final to show.
-    page = reporter.get(f"/stories/{story.id}/check").get_data(as_text=True)
+    page = reporter.get(f"/stories/{public_id(story.id)}/check").get_data(as_text=True)
     assert "Not ready yet" in page and "Marisol" not in page
-    assert "When the reviewer has hidden names" in reporter.get(f"/stories/{story.id}").text
+    assert (
+        "When the reviewer has hidden names" in reporter.get(f"/stories/{public_id(story.id)}").text
+    )
 
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
-    assert "Show the storyteller" in reporter.get(f"/stories/{story.id}").text
-    page = reporter.get(f"/stories/{story.id}/check").get_data(as_text=True)
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
+    assert "Show the storyteller" in reporter.get(f"/stories/{public_id(story.id)}").text
+    page = reporter.get(f"/stories/{public_id(story.id)}/check").get_data(as_text=True)
     assert "[PERSON 1] and I painted the hall at [PLACE 1] on Tuesday." in page
     assert "[PERSON 1] wrote her number, [PHONE]," in page
     assert "Marisol" not in page and "Larkfield" not in page and "900462" not in page
 
     # Approval waits, and says why in plain words; the review page says so too.
-    refused = post_form(facilitator, f"/review/{story.id}/approve")
+    refused = post_form(facilitator, f"/review/{public_id(story.id)}/approve")
     assert refused.status_code == 409
     assert "storyteller has not yet seen and agreed" in refused.text
-    review = facilitator.get(f"/review/{story.id}").get_data(as_text=True)
+    review = facilitator.get(f"/review/{public_id(story.id)}").get_data(as_text=True)
     assert "Waiting for the storyteller" in review
     assert 'disabled title="Wait for the storyteller to agree"' in review
 
@@ -127,8 +132,8 @@ def test_reporter_shows_the_anonymised_text_the_storyteller_agrees_and_approval_
     answer = db.session.scalar(db.select(StorytellerCheck))
     assert answer.decision == "agreed" and answer.decided_by_id == people["reporter"].id
     assert "storyteller_agreed" in _actions()
-    assert "The storyteller agreed" in facilitator.get(f"/review/{story.id}").text
-    assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 302
+    assert "The storyteller agreed" in facilitator.get(f"/review/{public_id(story.id)}").text
+    assert post_form(facilitator, f"/review/{public_id(story.id)}/approve").status_code == 302
     db.session.refresh(story)
     assert story.status == "approved"
 
@@ -138,39 +143,43 @@ def test_storyteller_sends_it_back_the_reviewer_sees_the_note_and_checks_again(w
     story = factories.story(people["reporter"], signed_off=False, text=STORY)
     reporter = _client(app, people["reporter"])
     facilitator = _client(app, people["facilitator"])
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
-    page = reporter.get(f"/stories/{story.id}/check").get_data(as_text=True)
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
+    page = reporter.get(f"/stories/{public_id(story.id)}/check").get_data(as_text=True)
     note = "Please hide the day of the week as well, people know that rota."
     response = post_form(
-        reporter, f"/stories/{story.id}/check/changes", {"shown": _stamp(page), "note": note}
+        reporter,
+        f"/stories/{public_id(story.id)}/check/changes",
+        {"shown": _stamp(page), "note": note},
     )
     assert response.status_code == 302
     # Back to review: the sign-off is undone, and the note reaches the reviewer only.
     anonymisation = db.session.scalar(db.select(Anonymisation))
     assert anonymisation.signed_off_at is None
-    review = facilitator.get(f"/review/{story.id}").get_data(as_text=True)
+    review = facilitator.get(f"/review/{public_id(story.id)}").get_data(as_text=True)
     assert "The storyteller asked for changes" in review and "people know that rota" in review
-    redactions = facilitator.get(f"/review/{story.id}/redactions").get_data(as_text=True)
+    redactions = facilitator.get(f"/review/{public_id(story.id)}/redactions").get_data(as_text=True)
     assert "people know that rota" in redactions  # where the reviewer makes the changes
     event = db.session.scalar(
         db.select(AuditEvent).where(AuditEvent.action == "storyteller_asked_changes")
     )
     assert event.target_id == story.id and "rota" not in str(event.details)
-    assert "The reviewer is making the changes" in reporter.get(f"/stories/{story.id}").text
+    assert (
+        "The reviewer is making the changes" in reporter.get(f"/stories/{public_id(story.id)}").text
+    )
 
     # The reviewer hides the day and signs off again: a new sign-off needs a new check.
     post_form(
         facilitator,
-        f"/review/{story.id}/redactions/add",
+        f"/review/{public_id(story.id)}/redactions/add",
         {"phrase": "Tuesday", "label": "DATE"},
     )
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
-    assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 409
-    page = reporter.get(f"/stories/{story.id}/check").get_data(as_text=True)
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
+    assert post_form(facilitator, f"/review/{public_id(story.id)}/approve").status_code == 409
+    page = reporter.get(f"/stories/{public_id(story.id)}/check").get_data(as_text=True)
     assert "[PERSON 1] and I painted the hall at [PLACE 1] on [DATE 1]." in page
     assert "Tuesday" not in page and "Marisol" not in page
     assert _agree(reporter, story.id).status_code == 302
-    assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 302
+    assert post_form(facilitator, f"/review/{public_id(story.id)}/approve").status_code == 302
 
 
 def test_any_change_after_the_storyteller_agreed_needs_their_check_again(world):
@@ -178,13 +187,15 @@ def test_any_change_after_the_storyteller_agreed_needs_their_check_again(world):
     story = factories.story(people["reporter"], signed_off=False, text=STORY)
     reporter = _client(app, people["reporter"])
     facilitator = _client(app, people["facilitator"])
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
     _agree(reporter, story.id)
     post_form(
-        facilitator, f"/review/{story.id}/redactions/add", {"phrase": "hall", "label": "LOCATION"}
+        facilitator,
+        f"/review/{public_id(story.id)}/redactions/add",
+        {"phrase": "hall", "label": "LOCATION"},
     )
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
-    refused = post_form(facilitator, f"/review/{story.id}/approve")
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
+    refused = post_form(facilitator, f"/review/{public_id(story.id)}/approve")
     assert refused.status_code == 409 and "storyteller" in refused.text
 
 
@@ -193,16 +204,18 @@ def test_an_answer_about_an_earlier_version_or_without_a_note_is_refused(world):
     story = factories.story(people["reporter"], signed_off=False, text=STORY)
     reporter = _client(app, people["reporter"])
     facilitator = _client(app, people["facilitator"])
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
-    shown = _stamp(reporter.get(f"/stories/{story.id}/check").get_data(as_text=True))
-    empty = post_form(reporter, f"/stories/{story.id}/check/changes", {"shown": shown})
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
+    shown = _stamp(reporter.get(f"/stories/{public_id(story.id)}/check").get_data(as_text=True))
+    empty = post_form(reporter, f"/stories/{public_id(story.id)}/check/changes", {"shown": shown})
     assert empty.status_code == 400 and "Write what the storyteller wants changed" in empty.text
     # The reviewer changes something and signs off again while the page was open.
     post_form(
-        facilitator, f"/review/{story.id}/redactions/add", {"phrase": "hall", "label": "LOCATION"}
+        facilitator,
+        f"/review/{public_id(story.id)}/redactions/add",
+        {"phrase": "hall", "label": "LOCATION"},
     )
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
-    stale = post_form(reporter, f"/stories/{story.id}/check/agree", {"shown": shown})
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
+    stale = post_form(reporter, f"/stories/{public_id(story.id)}/check/agree", {"shown": shown})
     assert stale.status_code == 409 and "changed while you had it open" in stale.text
     assert db.session.scalar(db.select(StorytellerCheck)) is None
 
@@ -212,10 +225,10 @@ def test_with_the_check_optional_approval_does_not_wait(make_app):
     try:
         story = factories.story(people["reporter"], signed_off=False, text=STORY)
         facilitator = _client(app, people["facilitator"])
-        post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
-        review = facilitator.get(f"/review/{story.id}").get_data(as_text=True)
+        post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
+        review = facilitator.get(f"/review/{public_id(story.id)}").get_data(as_text=True)
         assert "Approval does not wait for them here" in review
-        assert post_form(facilitator, f"/review/{story.id}/approve").status_code == 302
+        assert post_form(facilitator, f"/review/{public_id(story.id)}/approve").status_code == 302
     finally:
         context.pop()
 
@@ -233,13 +246,13 @@ def test_reporter_plays_the_beeped_recording_to_the_storyteller_audited_once_per
     )
     assert response.status_code == 302, response.text
     story = db.session.scalar(db.select(Story))
-    url = f"/stories/{story.id}/check/audio"
+    url = f"/stories/{public_id(story.id)}/check/audio"
     assert reporter.get(url).status_code == 404  # nothing signed off, nothing to hear
     facilitator = _client(app, people["facilitator"])
-    post_form(facilitator, f"/review/{story.id}/redactions/sign-off")
-    page = reporter.get(f"/stories/{story.id}/check").get_data(as_text=True)
+    post_form(facilitator, f"/review/{public_id(story.id)}/redactions/sign-off")
+    page = reporter.get(f"/stories/{public_id(story.id)}/check").get_data(as_text=True)
     assert url in page and "[PERSON 1]" in page and "Americans" not in page
-    assert f"/stories/{story.id}/audio/original" not in page
+    assert f"/stories/{public_id(story.id)}/audio/original" not in page
 
     whole = reporter.get(url)
     assert whole.status_code == 200 and whole.data[:4] == b"RIFF"

@@ -8,6 +8,7 @@ from storybank.extensions import db
 from storybank.tag.models import StoryTheme
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 from tests.factories import Factories
 from tests.tag.test_engine import CORRECTIONS
 from tests.tag.test_engine import HELD_OUT
@@ -38,7 +39,7 @@ def test_training_on_decisions_gets_more_of_a_held_out_set_right(app, factories,
     for example in CORRECTIONS:
         story = factories.story(reporter, text=example.text)
         decision = "confirm" if example.present else "reject"
-        post_form(client, f"/stories/{story.id}/themes/{example.theme}/{decision}")
+        post_form(client, f"/stories/{public_id(story.id)}/themes/{example.theme}/{decision}")
 
     result = runner.invoke(main, ["tag", "train"])
     assert result.exit_code == 0, result.output

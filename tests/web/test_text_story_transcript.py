@@ -7,6 +7,7 @@ import pytest
 from storybank.core.audit import AuditEvent
 from storybank.extensions import db
 from tests.conftest import post_form
+from tests.conftest import public_id
 
 
 def audit_actions() -> list[str]:
@@ -21,7 +22,7 @@ def test_transcript_of_a_text_story_is_not_found_and_not_audited(client, factori
     )
     login_as(reporter if role == "reporter" else factories.user(role))
     before = audit_actions()
-    assert client.get(f"/stories/{story.id}/transcript").status_code == 404
+    assert client.get(f"/stories/{public_id(story.id)}/transcript").status_code == 404
     assert audit_actions() == before
 
 
@@ -32,7 +33,9 @@ def test_correcting_a_text_story_through_the_transcript_url_is_not_found(
     text = "The kettle broke on a Tuesday and we laughed."
     story = factories.story(reporter, status="in_review", text=text)
     login_as(reporter)
-    response = post_form(client, f"/stories/{story.id}/transcript", {"text": "Changed words."})
+    response = post_form(
+        client, f"/stories/{public_id(story.id)}/transcript", {"text": "Changed words."}
+    )
     assert response.status_code == 404
     db.session.refresh(story)
     assert story.current_text.body == text

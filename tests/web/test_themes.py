@@ -22,6 +22,7 @@ from storybank.tag.models import TaggerModel
 from storybank.tag.services import Agreement
 from tests.conftest import login
 from tests.conftest import post_form
+from tests.conftest import public_id
 from tests.factories import Factories
 
 STORY = (
@@ -86,12 +87,14 @@ def test_reviewer_sees_why_and_confirms_rejects_or_adds_themes(world):
     app, factories, people = world
     story = factories.story(people["reporter"], text=STORY)
     facilitator = _client(app, people["facilitator"])
-    page = facilitator.get(f"/review/{story.id}").get_data(as_text=True)
+    page = facilitator.get(f"/review/{public_id(story.id)}").get_data(as_text=True)
     assert "<q>She turned up at my mum&#39;s funeral.</q>" in page
     assert "Suggested" in page and "Add this theme" in page
-    post_form(facilitator, f"/stories/{story.id}/themes/trust/confirm")
-    post_form(facilitator, f"/stories/{story.id}/themes/community/confirm")  # added by a person
-    post_form(facilitator, f"/stories/{story.id}/themes/choice/reject")
+    post_form(facilitator, f"/stories/{public_id(story.id)}/themes/trust/confirm")
+    post_form(
+        facilitator, f"/stories/{public_id(story.id)}/themes/community/confirm"
+    )  # added by a person
+    post_form(facilitator, f"/stories/{public_id(story.id)}/themes/choice/reject")
     decided = {
         row.theme_key: (row.suggested, row.decision)
         for row in db.session.scalars(db.select(StoryTheme))
@@ -104,7 +107,10 @@ def test_reviewer_sees_why_and_confirms_rejects_or_adds_themes(world):
     actions = [e.action for e in db.session.scalars(db.select(AuditEvent))]
     assert actions.count("theme_confirmed") == 2 and actions.count("theme_rejected") == 1
     researcher = _client(app, people["researcher"])
-    assert post_form(researcher, f"/stories/{story.id}/themes/trust/reject").status_code == 404
+    assert (
+        post_form(researcher, f"/stories/{public_id(story.id)}/themes/trust/reject").status_code
+        == 404
+    )
 
 
 def test_only_confirmed_themes_are_tags_and_evidence_reaches_researchers_anonymised(world):
@@ -112,14 +118,14 @@ def test_only_confirmed_themes_are_tags_and_evidence_reaches_researchers_anonymi
     text = "Sunita Patel turned up at my mum's funeral. I trust her now."
     story = factories.story(people["reporter"], text=text)
     facilitator = _client(app, people["facilitator"])
-    post_form(facilitator, f"/review/{story.id}/approve")
+    post_form(facilitator, f"/review/{public_id(story.id)}/approve")
     researcher = _client(app, people["researcher"])
     library = researcher.get("/stories/library").get_data(as_text=True)
     assert "Themes:" not in library  # suggested, not confirmed: no tag yet
-    post_form(facilitator, f"/stories/{story.id}/themes/trust/confirm")
+    post_form(facilitator, f"/stories/{public_id(story.id)}/themes/trust/confirm")
     library = researcher.get("/stories/library").get_data(as_text=True)
     assert "Themes: trust" in library
-    page = researcher.get(f"/stories/{story.id}").get_data(as_text=True)
+    page = researcher.get(f"/stories/{public_id(story.id)}").get_data(as_text=True)
     assert "<q>[PERSON 1] turned up at my mum&#39;s funeral.</q>" in page
     assert "Sunita" not in page
 
@@ -196,7 +202,8 @@ def test_agreement_gives_precision_recall_and_kappa_per_theme(world):
     for key, present in decisions:
         story = factories.story(people["reporter"], text=STORY)
         post_form(
-            facilitator, f"/stories/{story.id}/themes/{key}/{'confirm' if present else 'reject'}"
+            facilitator,
+            f"/stories/{public_id(story.id)}/themes/{key}/{'confirm' if present else 'reject'}",
         )
     rows = {row.theme: row for row in tag_services.agreement(people["admin"])}
     trust = rows["trust"]
@@ -262,7 +269,7 @@ def test_a_retrain_from_decisions_is_a_new_version_that_later_tags_record(real_w
     facilitator = _client(app, people["facilitator"])
     for _ in range(3):
         decided = factories.story(people["reporter"], text=text)
-        post_form(facilitator, f"/stories/{decided.id}/themes/community/reject")
+        post_form(facilitator, f"/stories/{public_id(decided.id)}/themes/community/reject")
     before = _theme_rows(decided.id)["community"].score
     count, label = tag_services.train_tagger(people["admin"])
     assert count == 3 and label == "tagger model version 2"
@@ -290,7 +297,9 @@ def test_a_retrain_from_decisions_is_a_new_version_that_later_tags_record(real_w
 def test_storybank_tag_train_makes_a_new_version(world):
     app, factories, people = world
     story = factories.story(people["reporter"], text=STORY)
-    post_form(_client(app, people["facilitator"]), f"/stories/{story.id}/themes/trust/confirm")
+    post_form(
+        _client(app, people["facilitator"]), f"/stories/{public_id(story.id)}/themes/trust/confirm"
+    )
     result = app.test_cli_runner().invoke(main, ["tag", "train"])
     assert result.exit_code == 0, result.output
     assert "Trained on 1 decision(s)" in result.output and "model version 2" in result.output
@@ -301,7 +310,9 @@ def test_storybank_tag_train_makes_a_new_version(world):
 def test_an_admin_retrains_from_the_agreement_page_and_others_cannot(world):
     app, factories, people = world
     story = factories.story(people["reporter"], text=STORY)
-    post_form(_client(app, people["facilitator"]), f"/stories/{story.id}/themes/trust/reject")
+    post_form(
+        _client(app, people["facilitator"]), f"/stories/{public_id(story.id)}/themes/trust/reject"
+    )
     admin = _client(app, people["admin"])
     page = admin.get("/admin/themes/agreement").get_data(as_text=True)
     assert "1 (in use)" in page and "labelled stories" in page
