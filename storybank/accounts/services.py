@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import datetime
@@ -12,11 +13,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
 from flask import current_app
+from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from storybank.accounts.models import AuthSession
+from storybank.accounts.models import LoginThrottle
 from storybank.accounts.models import User
 from storybank.accounts.policy import ROLES_REQUIRING_TWO_FACTOR
 from storybank.accounts.policy import check_manage_users
@@ -33,6 +37,8 @@ MIN_PASSWORD_LENGTH = 10
 # How stale `last_seen_at` may get before it is written again: small next to the idle limit.
 _SEEN_WRITE_INTERVAL = timedelta(minutes=1)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# How long the count of wrong attempts is kept for an address with no account.
+_UNKNOWN_ADDRESS_MEMORY = timedelta(days=1)
 
 
 def _hasher() -> PasswordHasher:
@@ -138,11 +144,25 @@ class LoginDelayed(Exception):
         super().__init__(self.message)
 
 
-def check_login_delay(user: User, now: datetime | None = None) -> None:
-    """Raise LoginDelayed while the account is waiting after repeated failures."""
+def check_login_delay(holder: User | LoginThrottle, now: datetime | None = None) -> None:
+    """Raise LoginDelayed while the account (or address) waits after repeated failures."""
     now = now or utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        raise LoginDelayed(int((user.locked_until - now).total_seconds()) + 1)
+    if holder.locked_until is not None and holder.locked_until > now:
+        raise LoginDelayed(int((holder.locked_until - now).total_seconds()) + 1)
+
+
+def _count_failure(holder: User | LoginThrottle, now: datetime) -> bool:
+    """Count one wrong attempt; past the free ones, set a doubling, capped wait. True if set."""
+    config = current_app.config
+    holder.failed_logins = (holder.failed_logins or 0) + 1
+    over = holder.failed_logins - config["LOGIN_FAILURES_BEFORE_DELAY"]
+    if over < 0:
+        return False
+    seconds = min(
+        config["LOGIN_DELAY_SECONDS"] * 2 ** min(over, 20), config["LOGIN_DELAY_MAX_SECONDS"]
+    )
+    holder.locked_until = now + timedelta(seconds=seconds)
+    return True
 
 
 def record_login_failure(user: User, remote_addr: str | None, now: datetime | None = None) -> None:
@@ -151,15 +171,7 @@ def record_login_failure(user: User, remote_addr: str | None, now: datetime | No
     The wait is capped (LOGIN_DELAY_MAX_SECONDS), so nobody can lock an account for good,
     and attempts made during a wait are refused without being counted.
     """
-    now = now or utcnow()
-    config = current_app.config
-    user.failed_logins = (user.failed_logins or 0) + 1
-    over = user.failed_logins - config["LOGIN_FAILURES_BEFORE_DELAY"]
-    if over >= 0:
-        seconds = min(
-            config["LOGIN_DELAY_SECONDS"] * 2 ** min(over, 20), config["LOGIN_DELAY_MAX_SECONDS"]
-        )
-        user.locked_until = now + timedelta(seconds=seconds)
+    if _count_failure(user, now or utcnow()):
         record_event(
             AuditAction.LOGIN_DELAYED,
             actor_id=user.id,
@@ -168,6 +180,35 @@ def record_login_failure(user: User, remote_addr: str | None, now: datetime | No
             remote_addr=remote_addr,
             count=user.failed_logins,
         )
+
+
+def _throttle_key(email: str) -> str:
+    """A keyed hash of an address, so the throttle table holds no addresses."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, b"login-throttle:" + email.encode(), hashlib.sha256).hexdigest()
+
+
+def _unknown_address(email: str) -> LoginThrottle:
+    """The wrong-attempt count of an address with no account (a new, unsaved one if none)."""
+    key = _throttle_key(email)
+    return db.session.get(LoginThrottle, key) or LoginThrottle(key=key, failed_logins=0)
+
+
+def _record_unknown_failure(throttle: LoginThrottle, now: datetime) -> None:
+    """Count a wrong attempt for an address with no account, just as for an account."""
+    db.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.last_failed_at < now - _UNKNOWN_ADDRESS_MEMORY)
+    )
+    try:
+        with db.session.begin_nested():  # two first failures at once: the second counts on
+            _count_failure(throttle, now)
+            throttle.last_failed_at = now
+            db.session.merge(throttle)
+    except IntegrityError:
+        saved = db.session.get(LoginThrottle, throttle.key, populate_existing=True)
+        if saved is not None:
+            _count_failure(saved, now)
+            saved.last_failed_at = now
 
 
 def clear_login_failures(user: User) -> None:
@@ -188,8 +229,10 @@ def authenticate(email: str, password: str, remote_addr: str | None = None) -> U
         # Not an email: perhaps a password typed in the wrong box, so it is never logged.
         email = ""
     user = db.session.scalar(select(User).where(User.email == email)) if email else None
-    if user is not None:
-        check_login_delay(user)
+    # An address with no account waits exactly as an account would, so a wait reveals nothing.
+    holder = user if user is not None else (_unknown_address(email) if email else None)
+    if holder is not None:
+        check_login_delay(holder)
     if user is None:
         fast = bool(current_app.config.get("FAST_PASSWORD_HASHING"))
         if fast not in _UNKNOWN_USER_HASH:
@@ -209,6 +252,8 @@ def authenticate(email: str, password: str, remote_addr: str | None = None) -> U
         )
         if user is not None:
             record_login_failure(user, remote_addr)
+        elif isinstance(holder, LoginThrottle):
+            _record_unknown_failure(holder, utcnow())
         db.session.commit()
         return None
     assert user is not None
