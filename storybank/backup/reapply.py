@@ -5,19 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 
 from storybank.accounts.models import User
 from storybank.backup.erasure_log import ErasureEntry
 from storybank.core import erasure
-from storybank.core.audit import AuditAction
-from storybank.core.audit import record_event
 from storybank.core.db import scrub_sqlite
 from storybank.core.db import utcnow
 from storybank.extensions import db
 from storybank.privacy.models import StoryTombstone
-from storybank.privacy.services import delete_story_rows
+from storybank.privacy.services import finish_erasure
 from storybank.stories.models import Story
 from storybank.stories.models import StoryStatus
 
@@ -41,7 +38,7 @@ def _needs_erasing(story_id: int) -> bool:
 def reapply_erasure(entry: ErasureEntry) -> None:
     """Erase the story again from its logged tombstone: files, rows, index; idempotent.
 
-    The same steps as `privacy.services.erase_story`, with no acting user: a restore does it.
+    It ends in the same steps as `privacy.services.erase_story`, with no acting user.
     """
     story_id = entry.story_id
     story = db.session.get(Story, story_id)
@@ -61,21 +58,7 @@ def reapply_erasure(entry: ErasureEntry) -> None:
         db.session.add(tombstone)
     tombstone.media_prefixes = sorted(prefixes | set(tombstone.media_prefixes or []))
     db.session.commit()
-    storage = current_app.extensions["storybank_storage"]
-    for prefix in tombstone.media_prefixes:
-        storage.delete_prefix(prefix)
-    erasure.run_row_hooks(story_id)
-    delete_story_rows(story_id)
-    if tombstone.erased_at is None:
-        tombstone.erased_at = utcnow()
-        record_event(
-            AuditAction.STORY_ERASED,
-            actor_id=None,
-            target_type="story",
-            target_id=story_id,
-            reason_code=tombstone.reason,
-        )
-    db.session.commit()
+    finish_erasure(tombstone, actor_id=None)
 
 
 def reapply_erasures(entries: list[ErasureEntry]) -> list[int]:

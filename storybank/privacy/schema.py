@@ -13,6 +13,7 @@ EXEMPT_TABLES: dict[str, str] = {
     "users": "accounts of staff, not storytellers; no story text",
     "auth_sessions": "login sessions: token hashes and times",
     "recovery_codes": "two-step sign-in recovery codes: hashes and times, no story data",
+    "login_throttles": "wrong sign-in counts under a keyed hash of an address; no story data",
     "api_tokens": "researchers' API tokens: names, token hashes and times, no story data",
     "audit_events": "ids, actions and times only; record_event refuses free text",
     "sites": "names of probation sites, shared by every story",

@@ -172,9 +172,12 @@ def sweep_story_files(story_id: int) -> int:
     return sum(storage.delete_prefix(prefix) for prefix in tombstone.media_prefixes or [])
 
 
-def _erase(actor: User, story_id: int, reason: str) -> StoryTombstone:
-    started = time.perf_counter()
-    tombstone = _begin(actor, story_id, reason)
+def finish_erasure(tombstone: StoryTombstone, actor_id: int | None) -> None:
+    """Delete the story's files, everything made from it and its rows, and mark the tombstone.
+
+    Idempotent: `erase_story` and a restore's re-applied erasure (actor None) both end here.
+    """
+    story_id = tombstone.story_id
     sweep_story_files(story_id)
     erasure.run_row_hooks(story_id)
     delete_story_rows(story_id)
@@ -182,12 +185,18 @@ def _erase(actor: User, story_id: int, reason: str) -> StoryTombstone:
         tombstone.erased_at = utcnow()
         record_event(
             AuditAction.STORY_ERASED,
-            actor_id=actor.id,
+            actor_id=actor_id,
             target_type="story",
             target_id=story_id,
             reason_code=tombstone.reason,
         )
     db.session.commit()
+
+
+def _erase(actor: User, story_id: int, reason: str) -> StoryTombstone:
+    started = time.perf_counter()
+    tombstone = _begin(actor, story_id, reason)
+    finish_erasure(tombstone, actor.id)
     if not scrub_sqlite(db.engine):
         log.warning("story %s erased; the SQLite WAL was busy and is emptied later", story_id)
     log.info("story %s erased in %.3f s", story_id, time.perf_counter() - started)
