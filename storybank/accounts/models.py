@@ -13,6 +13,7 @@ from sqlalchemy.orm import relationship
 
 from storybank.core.db import UTCDateTime
 from storybank.core.db import utcnow
+from storybank.core.sealed import SealedString
 from storybank.extensions import db
 
 
@@ -29,9 +30,10 @@ class User(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Two-factor sign-in: the TOTP secret (never logged), set at enrolment and confirmed
-    # when `totp_enabled_at` is set; the last time step used, so a code is never taken twice.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Two-factor sign-in: the TOTP secret (sealed at rest, never logged), set at enrolment and
+    # confirmed when `totp_enabled_at` is set; the last time step used, so a code is never
+    # taken twice.
+    totp_secret: Mapped[str | None] = mapped_column(SealedString("totp secret"))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # Failed password attempts in a row, and until when the account waits before another.

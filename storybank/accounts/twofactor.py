@@ -12,6 +12,7 @@ import segno
 from sqlalchemy import delete
 from sqlalchemy import or_
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import flag_modified
 
 from storybank.accounts.models import RecoveryCode
 from storybank.accounts.models import User
@@ -91,7 +92,10 @@ def _check_totp(user: User, code: str, now: datetime) -> bool:
     if not user.totp_secret:
         return False
     step = _matching_step(user.totp_secret, code, now)
-    return step is not None and _use_step(user, step)
+    if step is None or not _use_step(user, step):
+        return False
+    flag_modified(user, "totp_secret")  # written again, so a secret stored in clear gets sealed
+    return True
 
 
 def _recovery_hash(code: str) -> str:
