@@ -175,7 +175,8 @@ def seed(accounts_path: Path, stories: int, reporters: int, staff: int) -> None:
             story.status = "in_review"
             db.session.commit()
             for key in THEMES:
-                decide_theme(admin, story.id, key, rng.random() < 0.4)
+                if rng.random() < 0.4:
+                    decide_theme(admin, story.id, key, True)
             shown = show_storyteller_check(author, story.id).status.stamp
             record_storyteller_agreement(author, story.id, shown)
             approve_story(admin, story.id)
