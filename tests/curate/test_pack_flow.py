@@ -134,7 +134,7 @@ def test_a_pack_is_built_printed_and_loses_a_withdrawn_story(app, factories, peo
     assert [entry.story_id for entry in event.pack.entries] == [other.id]
     assert db.session.scalars(db.select(PackQuote)).all() == []
     change = db.session.scalars(db.select(PackChange)).one()
-    assert f"#{story.id}" in change.reason
+    assert f"Story {public_id(story.id)} was taken out" in change.reason
     assert all(r.storage_key is None for r in db.session.scalars(db.select(PackRender)))
 
     facilitator = client

@@ -18,6 +18,7 @@ from storybank.anonymise.services import sign_off
 from storybank.core.errors import Conflict
 from storybank.core.errors import InvalidInput
 from storybank.core.errors import NotAllowed
+from storybank.core.ids import story_id_from_public
 from storybank.extensions import db
 from storybank.privacy.services import erase_story
 from storybank.privacy.services import withdraw_consent
@@ -62,7 +63,7 @@ def _upload(app, reporter, site, marker: str) -> int:
     }
     response = post_form(client, "/stories/new", form, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
-    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    return story_id_from_public(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
 
 
 def _review_and_approve(facilitator, admin, story_id: int) -> None:

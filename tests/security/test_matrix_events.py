@@ -541,7 +541,7 @@ def test_shared_event_shows_researchers_its_actions_and_nothing_of_its_pack(worl
         f"/events/{setting.event}/share",
         f"/events/{setting.event}/discussion",
         f'action="/events/{setting.event}/actions"',
-        f"#{world.story.id}",
+        public_id(world.story.id),
         QUOTED,
         "runner beans",
     ):

@@ -14,6 +14,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from storybank.core.errors import InvalidInput
+from storybank.core.ids import story_id_from_public
 from storybank.core.sanitise import clean_story_text
 from storybank.core.sanitise import decode_text_upload
 from storybank.extensions import db
@@ -125,8 +126,8 @@ def test_sanitised_story_renders_as_inert_text_on_the_story_page(client, factori
     }
     response = post_form(client, "/stories/new", form)
     assert response.status_code == 302
-    story_id = response.headers["Location"].rstrip("/").split("/")[-1]
-    assert db.session.get(Story, int(story_id)).current_text.body == cleaned
+    story_id = story_id_from_public(response.headers["Location"].rstrip("/").split("/")[-1])
+    assert db.session.get(Story, story_id).current_text.body == cleaned
     reader = StoryTextReader()
     reader.feed(client.get(f"/stories/{public_id(story_id)}/original").get_data(as_text=True))
     assert reader.elements == []
