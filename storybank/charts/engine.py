@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.patches import Rectangle
 
+from storybank.core.small_counts import HIDDEN_LABEL
 from storybank.core.small_counts import ShownCount
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -95,6 +96,24 @@ class CountTable:
         return any(c.suppressed for row in self.rows for c in row.counts)
 
     @property
+    def has_complementary(self) -> bool:
+        """Whether a count that is not small is hidden, to protect a small one beside it."""
+        return any(c.suppressed and not c.small for row in self.rows for c in row.counts)
+
+    def legend_marks(self) -> list[Patch]:
+        """The legend entries for hidden counts."""
+        marks = [_fewer_patch(self.threshold)]
+        if self.has_complementary:
+            marks.append(
+                Patch(
+                    facecolor="white",
+                    edgecolor="#55555f",
+                    label=f"{HIDDEN_LABEL} (protects a small count)",
+                )
+            )
+        return marks
+
+    @property
     def is_empty(self) -> bool:
         return not self.rows or not self.columns
 
@@ -140,7 +159,7 @@ def _draw_lines(fig: Figure, table: CountTable) -> None:
         style = _style(index)
         ys = [float("nan") if c.value is None else c.value for c in row.counts]
         ax.plot(xs, ys, label=short(row.label), linewidth=1.8, markersize=4, **style)
-        hidden = [x for x, c in zip(xs, row.counts, strict=True) if c.suppressed]
+        hidden = [x for x, c in zip(xs, row.counts, strict=True) if c.suppressed and c.small]
         if hidden:
             ax.plot(
                 hidden,
@@ -159,7 +178,7 @@ def _draw_lines(fig: Figure, table: CountTable) -> None:
     ax.set_xlabel(table.column_heading)
     handles, _ = ax.get_legend_handles_labels()
     fig.legend(
-        handles=[*handles, _fewer_patch(table.threshold)],
+        handles=[*handles, *table.legend_marks()],
         loc="outside right upper",
         frameon=False,
         title=table.row_heading,
@@ -179,7 +198,9 @@ def _draw_bars(fig: Figure, table: CountTable) -> None:
         for r, row in enumerate(table.rows):
             y = r + (g - (groups - 1) / 2) * height
             count = row.counts[g]
-            if count.suppressed:
+            if count.suppressed and not count.small:
+                text, at = HIDDEN_LABEL, 0
+            elif count.suppressed:
                 ax.barh(
                     y,
                     table.threshold,
@@ -201,7 +222,7 @@ def _draw_bars(fig: Figure, table: CountTable) -> None:
     ax.set_xlim(0, top * 1.15 + 1)
     ax.set_xlabel("Stories")
     fig.legend(
-        handles=[*handles, _fewer_patch(table.threshold)],
+        handles=[*handles, *table.legend_marks()],
         loc="outside right upper",
         frameon=False,
         title=table.column_heading,
@@ -216,7 +237,9 @@ def _draw_grid(fig: Figure, table: CountTable) -> None:
         for c, count in enumerate(row.counts):
             if table.name == "together" and c > r:
                 continue  # the grid is symmetric: the lower half says it all
-            if count.suppressed:
+            if count.suppressed and not count.small:
+                face, hatch, ink, text = "white", None, "#000", "\u2013"
+            elif count.suppressed:
                 face, hatch, ink = SUPPRESSED_FACE, SUPPRESSED_HATCH, "#000"
                 text = f"<{table.threshold}"
             else:
@@ -236,9 +259,7 @@ def _draw_grid(fig: Figure, table: CountTable) -> None:
     ax.set_ylabel(table.row_heading)
     ax.spines[:].set_visible(False)
     if table.has_suppressed:
-        fig.legend(
-            handles=[_fewer_patch(table.threshold)], loc="outside right upper", frameon=False
-        )
+        fig.legend(handles=table.legend_marks(), loc="outside right upper", frameon=False)
 
 
 def _cell(x: int, y: int, face: object, hatch: str | None) -> Patch:

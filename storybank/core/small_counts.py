@@ -17,6 +17,7 @@ class ShownCount:
 
     value: int | None
     label: str
+    small: bool = True  # False: not small, but hidden so that a small one cannot be worked out
 
     @property
     def suppressed(self) -> bool:
@@ -33,3 +34,26 @@ def shown_count(count: int, threshold: int = DEFAULT_THRESHOLD) -> ShownCount:
     if 0 < count < threshold:
         return ShownCount(None, f"fewer than {threshold}")
     return ShownCount(count, str(count))
+
+
+HIDDEN_LABEL = "not shown"
+
+
+def hidden_count() -> ShownCount:
+    """A count that is not small but is hidden, so that a small one beside it stays hidden."""
+    return ShownCount(None, HIDDEN_LABEL, small=False)
+
+
+def complementary_cells(counts: list[int], threshold: int = DEFAULT_THRESHOLD) -> set[int]:
+    """Which further cells of a row to hide, so that no small count is its total minus the rest.
+
+    A row whose total is published elsewhere (a theme's stories, split by voice, site or
+    period) gives away its one small cell by subtraction. So when exactly one cell is small,
+    the smallest other count above zero is hidden too (the first of equals). Two hidden cells
+    then share a known sum, which says no more than that the small one is below the threshold.
+    """
+    small = [i for i, count in enumerate(counts) if 0 < count < threshold]
+    if len(small) != 1:
+        return set()
+    others = [(count, i) for i, count in enumerate(counts) if count >= threshold]
+    return {min(others)[1]} if others else set()

@@ -11,6 +11,8 @@ from storybank.charts.engine import CountTable
 from storybank.charts.engine import Row
 from storybank.charts.engine import draw_chart
 from storybank.charts.engine import inert_svg
+from storybank.core.small_counts import complementary_cells
+from storybank.core.small_counts import hidden_count
 from storybank.core.small_counts import shown_count
 
 NAMES = ("over_time", "by_voice", "by_site", "together")
@@ -127,3 +129,30 @@ def test_the_svg_keeps_its_own_namespace_whatever_else_registered_one():
     opening = svg.split(">", 1)[0]
     assert opening.startswith("<svg ") and 'xmlns="http://www.w3.org/2000/svg"' in opening
     assert "ns0:" not in svg and "ns1:" not in svg and "xlink:" not in svg
+
+
+@pytest.mark.parametrize("name", ["over_time", "by_voice", "by_site"])
+def test_a_count_hidden_to_protect_a_small_one_shows_no_number(name):
+    """A complementary hidden count (not small) draws without its number, and says why."""
+    drawn = table(name, [[40, 3, 9], [6, 6, 6], [0, 0, 0]])
+    rows = list(drawn.rows)
+    rows[0] = Row(rows[0].key, rows[0].label, (shown_count(40), shown_count(3), hidden_count()))
+    svg = draw_chart(
+        CountTable(name, drawn.title, "Theme", "Column", drawn.columns, tuple(rows), 5)
+    )
+    assert ">9<" not in svg
+    assert "protects a small count" in svg
+
+
+@pytest.mark.parametrize(
+    ("counts", "hidden"),
+    [
+        ([12, 3, 7], {2}),  # one small: the smallest other above zero hides too
+        ([12, 3, 4], set()),  # two small already share their sum
+        ([0, 3, 0], set()),  # nothing else to hide: the total is small as well
+        ([5, 1, 5], {0}),  # equal candidates: the first
+        ([12, 0, 7], set()),  # nothing small
+    ],
+)
+def test_complementary_cells(counts, hidden):
+    assert complementary_cells(counts, 5) == hidden

@@ -166,3 +166,26 @@ def test_the_benchmark_hook_draws_all_four_charts(publish, researcher):
     svgs = bench_all_charts(researcher)
     assert sorted(svgs) == ["by_site", "by_voice", "over_time", "together"]
     assert all(svg.startswith("<svg") for svg in svgs.values())
+
+
+def test_a_lone_small_count_in_a_row_hides_one_more_so_the_total_cannot_give_it_away(
+    publish, researcher
+):
+    """Six trust stories: one from staff, five from people on probation. The together grid
+    publishes the six, so "fewer than 5" beside a shown 5 would be 6 - 5 = 1; the 5 hides too."""
+    publish(f"{KETTLE} Told by staff.", themes=("trust",), voice="staff")
+    for n in range(5):
+        publish(f"{GARDEN} Week {n}.", themes=("trust",))
+    data = chart_data(researcher, SearchQuery())
+    assert {row.key: row.counts for row in data.tables["together"].rows}["trust"][0].value == 6
+    by_voice = dict(zip([key for key, _ in data.tables["by_voice"].columns],
+                        {row.key: row.counts for row in data.tables["by_voice"].rows}["trust"],
+                        strict=True))  # fmt: skip
+    assert by_voice["staff"].label == "fewer than 5"
+    assert by_voice["person_on_probation"].value is None
+    assert by_voice["person_on_probation"].label == "not shown"
+    for name in ("over_time", "by_voice", "by_site"):
+        for row in data.tables[name].rows:
+            hidden = [c for c in row.counts if c.suppressed]
+            shown_total = sum(c.value or 0 for c in row.counts)
+            assert len(hidden) != 1 or shown_total == 0, (name, row)
