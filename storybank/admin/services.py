@@ -53,7 +53,20 @@ def list_all_sites(actor: User) -> list[Site]:
     return stories.list_sites(include_retired=True)
 
 
-def list_audit_events(actor: User, action: str | None = None) -> list[audit.AuditEvent]:
+@dataclass(frozen=True)
+class AuditPage:
+    """The newest audit events, and the names of the people they name."""
+
+    events: list[audit.AuditEvent]
+    user_names: dict[int, str]
+
+
+def list_audit_events(actor: User, action: str | None = None) -> AuditPage:
     """Return the newest audit events, optionally of one action (admins only)."""
     require_role(actor, Role.ADMIN)
-    return audit.list_events(limit=500, action=action or None)
+    events = audit.list_events(limit=500, action=action or None)
+    ids = {event.actor_id for event in events if event.actor_id is not None} | {
+        event.target_id for event in events if event.target_type == "user" and event.target_id
+    }
+    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    return AuditPage(events=events, user_names={user_id: name for user_id, name in rows})

@@ -117,8 +117,13 @@ def sites() -> Page:
 @login_required
 def audit_log() -> str:
     """The newest audit events."""
-    events = admin.list_audit_events(current_user, request.args.get("action"))
-    return render_template("admin/audit.html", events=events, actions=list(audit.AuditAction))
+    found = admin.list_audit_events(current_user, request.args.get("action"))
+    return render_template(
+        "admin/audit.html",
+        events=found.events,
+        user_names=found.user_names,
+        actions=list(audit.AuditAction),
+    )
 
 
 def _number(value: str | None) -> int | None:

@@ -11,6 +11,7 @@ import pytest
 from storybank.accounts.models import AuthSession
 from storybank.accounts.models import User
 from storybank.core.audit import AuditEvent
+from storybank.core.ids import story_label
 from storybank.extensions import db
 from storybank.stories.models import Site
 from tests.conftest import csrf_token
@@ -288,3 +289,18 @@ def test_admin_adds_a_site_and_a_duplicate_is_refused(client, admin):
     response = post_form(client, "/admin/sites", {"name": "Eastfield"})
     assert "There is already a site with that name." in text_of(response)
     assert db.session.scalar(db.select(db.func.count(Site.id))) == 1
+
+
+def test_the_audit_log_names_people_and_stories_instead_of_row_numbers(factories, login_as):
+    admin = factories.user("admin")
+    reporter = factories.user("reporter")
+    story = factories.story(reporter)
+    client = login_as(admin)
+    client.get(f"/admin/users/{reporter.id}")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert f'>{admin.display_name} <span class="meta">(#{admin.id})</span>' in page
+    assert f'{reporter.display_name} <span class="meta">(#{reporter.id})</span>' in page
+    assert "story submitted" in page
+    with client.application.test_request_context():
+        assert story_label(story.id) in page
+    assert f"story {story.id}<" not in page
