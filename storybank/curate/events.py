@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from storybank.accounts.models import User
 from storybank.core.audit import AuditAction
@@ -157,7 +158,19 @@ def list_events(actor: User, today: date | None = None) -> EventList:
     if not policy.can_list_events(actor):
         raise NotAllowed("Only facilitators and admins see events.")
     today = today or date.today()
-    events = list(db.session.scalars(select(Event).order_by(Event.held_on, Event.id)))
+    # The list shows each event's facilitator, pack size, changes and actions: load them with
+    # the events (a query each), not a few queries per event.
+    query = (
+        select(Event)
+        .order_by(Event.held_on, Event.id)
+        .options(
+            selectinload(Event.facilitator),
+            selectinload(Event.actions),
+            selectinload(Event.pack).selectinload(Pack.entries),
+            selectinload(Event.pack).selectinload(Pack.changes),
+        )
+    )
+    events = list(db.session.scalars(query))
     upcoming = [event for event in events if event.held_on >= today]
     past = [event for event in reversed(events) if event.held_on < today]
     return EventList(upcoming, past)

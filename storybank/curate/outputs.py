@@ -22,10 +22,11 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from storybank.accounts.models import User
 from storybank.anonymise.services import can_play_redacted_audio
-from storybank.anonymise.services import released_text
+from storybank.anonymise.services import released_texts
 from storybank.core.audit import AuditAction
 from storybank.core.audit import record_event
 from storybank.core.errors import NotAllowed
@@ -89,12 +90,25 @@ def _readable(actor: User, event_id: int) -> Event:
     return event
 
 
+def load_pack_stories(pack: Pack) -> dict[int, Story]:
+    """Load the pack's stories with their texts and consents in three queries, however many."""
+    ids = [entry.story_id for entry in pack.entries]
+    query = (
+        select(Story)
+        .where(Story.id.in_(ids))
+        .options(selectinload(Story.texts), selectinload(Story.consents))
+    )
+    return {story.id: story for story in db.session.scalars(query)}
+
+
 def used_stories(pack: Pack) -> list[UsedStory]:
     """Return the pack's stories that may be used at events now, numbered in pack order."""
     usable: list[tuple[PackStory, Story, str]] = []
+    stories = load_pack_stories(pack)
+    texts = released_texts(list(stories.values()))
     for entry in pack.entries:
-        story = db.session.get(Story, entry.story_id)
-        text = released_text(story) if story is not None else None
+        story = stories.get(entry.story_id)
+        text = texts.get(entry.story_id)
         if story is not None and text is not None and policy.may_go_in_a_pack(story):
             usable.append((entry, story, text.text))
     themes = tags_for_stories([story.id for _, story, _ in usable])

@@ -10,6 +10,9 @@ look at. A quote is never silently different from what the facilitator chose.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
 from storybank.accounts.models import User
 from storybank.anonymise.services import anonymised_passages
 from storybank.anonymise.services import released_text
@@ -25,6 +28,7 @@ from storybank.curate.engine.anchor import passage_digest
 from storybank.curate.engine.anchor import reanchor
 from storybank.curate.models import Pack
 from storybank.curate.models import PackQuote
+from storybank.curate.models import PackStory
 from storybank.curate.models import QuoteStatus
 from storybank.extensions import db
 from storybank.stories.models import Story
@@ -144,6 +148,12 @@ def current_quotes(pack: Pack) -> dict[int, str | None]:
     the caller's transaction keeps them.
     """
     shown: dict[int, str | None] = {}
+    # Every entry's quotes in one query rather than one per entry.
+    db.session.scalars(
+        select(PackStory)
+        .where(PackStory.pack_id == pack.id)
+        .options(selectinload(PackStory.quotes))
+    ).all()
     for entry in pack.entries:
         story = db.session.get(Story, entry.story_id)
         for quote in entry.quotes:

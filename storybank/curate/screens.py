@@ -24,6 +24,7 @@ from storybank.curate.models import PackQuote
 from storybank.curate.models import PackRender
 from storybank.curate.models import PackStory
 from storybank.curate.models import PackSuggestion
+from storybank.curate.outputs import load_pack_stories
 from storybank.curate.outputs import used_stories
 from storybank.curate.quotes import current_quotes
 from storybank.curate.suggest import latest_suggestion
@@ -71,7 +72,10 @@ def show_pack_builder(
 ) -> PackScreen:
     """Gather the pack builder's page; quotes are derived afresh and flagged if changed."""
     event, pack = pack_of(actor, event_id)
-    refs = {item.entry.id: item.ref for item in used_stories(pack)}
+    # Kept while the page is gathered: the session holds loaded stories only while they are
+    # referenced, and the quotes and entries below read the same stories again.
+    used = used_stories(pack)
+    refs = {item.entry.id: item.ref for item in used}
     shown = current_quotes(pack)
     entries = [
         EntryView(
@@ -82,7 +86,10 @@ def show_pack_builder(
         )
         for entry in pack.entries
     ]
+    # Before the commit, which expires every loaded story (each would be read again).
+    words = sum((view.story.word_count or 0) for view in entries if view.ref)
     db.session.commit()  # keep the quotes' changed/lost marks
+    load_pack_stories(pack)  # the commit expired them: read them again at once, not one by one
     codebook = current_codebook()
     return PackScreen(
         event=event,
@@ -93,7 +100,7 @@ def show_pack_builder(
         sites=list(db.session.scalars(select(Site).order_by(Site.name))),
         suggestion=latest_suggestion(actor, event_id),
         changes=[change for change in pack.changes if change.seen_at is None],
-        words=sum((view.story.word_count or 0) for view in entries if view.ref),
+        words=words,
     )
 
 
