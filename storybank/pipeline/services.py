@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -20,12 +21,15 @@ from storybank.pipeline.models import JobStatus
 from storybank.pipeline.processes import HOST
 from storybank.pipeline.processes import is_worker_gone
 from storybank.pipeline.processes import worker_identity
+from storybank.pipeline.stages import JOB_STATUS_LABELS
 from storybank.pipeline.stages import STAGE_NAMES
+from storybank.pipeline.stages import STAGES
 from storybank.pipeline.stages import JobCancelled
 from storybank.pipeline.stages import Stage
 from storybank.pipeline.stages import StageError
 from storybank.pipeline.stages import move_story
 from storybank.pipeline.stages import stage_after
+from storybank.pipeline.stages import stage_label
 from storybank.stories.models import Story
 from storybank.stories.models import StoryStatus
 
@@ -83,6 +87,40 @@ def rerun_after_text_change(story: Story) -> None:
 def jobs_for_story(story_id: int) -> list[Job]:
     """Return the story's jobs, oldest first (the story page shows them)."""
     return list(db.session.scalars(select(Job).where(Job.story_id == story_id).order_by(Job.id)))
+
+
+@dataclass(frozen=True)
+class ProgressStep:
+    """One stage as a person follows it: its latest job only, in words."""
+
+    stage: str
+    label: str
+    status: str
+    status_label: str
+    progress: float
+    attempts: int
+    error: str | None
+
+
+def progress_steps(jobs: list[Job]) -> list[ProgressStep]:
+    """The stages in pipeline order, each once: a stage run again (after a correction, or a
+    retry) shows its newest job."""
+    latest: dict[str, Job] = {}
+    for job in sorted(jobs, key=lambda job: job.id):
+        latest[job.stage] = job
+    order = {stage.name: index for index, stage in enumerate(STAGES)}
+    return [
+        ProgressStep(
+            stage=job.stage,
+            label=stage_label(job.stage),
+            status=job.status,
+            status_label=JOB_STATUS_LABELS.get(job.status, job.status),
+            progress=job.progress,
+            attempts=job.attempts,
+            error=job.error,
+        )
+        for job in sorted(latest.values(), key=lambda job: order.get(job.stage, len(order)))
+    ]
 
 
 def jobs_for_stories(story_ids: list[int]) -> dict[int, list[Job]]:

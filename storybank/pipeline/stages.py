@@ -64,6 +64,26 @@ STAGES: tuple[Stage, ...] = (
 
 STAGE_NAMES = {stage.name: stage for stage in STAGES}
 
+# What each stage and job state is called on screen, in words a reporter uses.
+STAGE_LABELS = {
+    "ingest": "Checking the upload",
+    "transcribe": "Typing up the recording",
+    "anonymise": "Hiding names and places",
+    "tag": "Finding the themes",
+}
+JOB_STATUS_LABELS = {
+    "queued": "Waiting its turn",
+    "running": "Working on it",
+    "done": "Done",
+    "failed": "Stopped",
+    "cancelled": "Cancelled",
+}
+
+
+def stage_label(name: str | None) -> str:
+    """A stage's name on screen ("Typing up the recording"), or the name if it has none."""
+    return STAGE_LABELS.get(name or "", (name or "").capitalize())
+
 # Which status may follow which. The pipeline stages move a story forward in order; review
 # approves or returns it; any working status may fail, and a failed one may be retried.
 _WORKING = {

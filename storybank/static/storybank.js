@@ -21,14 +21,14 @@ function renderStages(list, jobs) {
     item.className = `stage stage-${job.status}`;
     const name = document.createElement("span");
     name.className = "stage-name";
-    name.textContent = job.stage.charAt(0).toUpperCase() + job.stage.slice(1);
+    name.textContent = job.label;
     const bar = document.createElement("progress");
     bar.max = 1;
     bar.value = job.progress;
     bar.textContent = `${Math.round(job.progress * 100)}%`;
     const status = document.createElement("span");
     status.className = "stage-status";
-    status.textContent = job.status;
+    status.textContent = job.status_label;
     item.append(name, bar, status);
     if (job.error) {
       const error = document.createElement("span");

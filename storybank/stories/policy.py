@@ -59,6 +59,13 @@ def can_review(actor: Actor | None, story: Story) -> bool:
     return has_role(actor, Role.FACILITATOR, Role.ADMIN) and story.status in _REVIEWABLE
 
 
+def can_see_progress(actor: Actor | None, story: Story) -> bool:
+    """The pipeline's stages mean something to the reporter, reviewers and admins only."""
+    if actor is None:
+        return False
+    return has_role(actor, Role.ADMIN) or _is_own(actor, story) or can_review(actor, story)
+
+
 def can_retry(actor: Actor | None, story: Story) -> bool:
     """The reporter and admins may retry a failed stage."""
     if story.status != StoryStatus.FAILED.value or actor is None:

@@ -47,9 +47,10 @@ from storybank.curate.actions import story_use
 from storybank.extensions import db
 from storybank.ingest.audio import AudioRejected
 from storybank.ingest.audio import probe_audio
-from storybank.pipeline.models import Job
+from storybank.pipeline.services import ProgressStep
 from storybank.pipeline.services import jobs_for_stories
 from storybank.pipeline.services import jobs_for_story
+from storybank.pipeline.services import progress_steps
 from storybank.pipeline.services import rerun_after_text_change
 from storybank.pipeline.services import retry_failed_stage
 from storybank.pipeline.services import start_pipeline
@@ -354,14 +355,15 @@ class StoryList:
     """Stories for a list page, with each one's jobs and confirmed themes where shown."""
 
     stories: list[Story]
-    jobs: dict[int, list[Job]]
+    steps: dict[int, list[ProgressStep]]
     tags: dict[int, list[str]]
 
 
 def show_my_stories(actor: User) -> StoryList:
     """Return the reporter's own stories with the progress of each."""
     stories = list_my_stories(actor)
-    return StoryList(stories, jobs_for_stories([s.id for s in stories]), {})
+    jobs = jobs_for_stories([s.id for s in stories])
+    return StoryList(stories, {key: progress_steps(found) for key, found in jobs.items()}, {})
 
 
 LIBRARY_PAGE_SIZE = 50
@@ -412,10 +414,10 @@ _LIBRARY_COLUMNS = (
 )
 
 
-def show_progress(actor: User, story_id: int) -> tuple[Story, list[Job]]:
-    """Return a story this user may see and its stage jobs (for the page to poll)."""
+def show_progress(actor: User, story_id: int) -> tuple[Story, list[ProgressStep]]:
+    """Return a story this user may see and its stages, each once (for the page to poll)."""
     story = get_story(actor, story_id)
-    return story, jobs_for_story(story.id)
+    return story, progress_steps(jobs_for_story(story.id))
 
 
 def list_sites_for_new_story(actor: User) -> list[Site]:
@@ -763,7 +765,8 @@ class StoryScreen(_Screen):
     """Everything the story page shows one user, decided here rather than in the view."""
 
     story: Story
-    jobs: list[Job]
+    steps: list[ProgressStep]
+    can_see_progress: bool
     can_see_original: bool
     can_retry: bool
     can_resubmit: bool
@@ -781,7 +784,8 @@ def show_story(actor: User, story_id: int) -> StoryScreen:
     themes = story_themes(actor, story.id)
     return StoryScreen(
         story=story,
-        jobs=jobs_for_story(story.id),
+        steps=progress_steps(jobs_for_story(story.id)),
+        can_see_progress=policy.can_see_progress(actor, story),
         can_see_original=policy.can_see_original(actor, story),
         can_retry=policy.can_retry(actor, story),
         can_resubmit=policy.can_resubmit(actor, story),

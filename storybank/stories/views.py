@@ -23,6 +23,7 @@ from storybank.core.errors import InvalidInput
 from storybank.core.errors import NotAllowed
 from storybank.core.forms import show_error_on_form
 from storybank.core.ids import story_label
+from storybank.pipeline.stages import stage_label
 from storybank.stories import policy
 from storybank.stories import services
 from storybank.stories.forms import CorrectionForm
@@ -45,7 +46,7 @@ def mine() -> Page:
     if policy.can_list_all_stories(current_user):
         return redirect(url_for("admin.stories_list"))
     found = services.show_my_stories(current_user)
-    return render_template("stories/mine.html", stories=found.stories, jobs=found.jobs)
+    return render_template("stories/mine.html", stories=found.stories, steps=found.steps)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -83,14 +84,21 @@ def detail(story_id: int) -> str:
 @login_required
 def progress(story_id: int) -> Response:
     """The story's status and stage progress, for the page to poll. No text."""
-    story, jobs = services.show_progress(current_user, story_id)
+    story, steps = services.show_progress(current_user, story_id)
     return jsonify(
         status=story.status,
         status_label=story.status_label,
         failure_reason=story.failure_reason,
         jobs=[
-            {"stage": j.stage, "status": j.status, "progress": j.progress, "error": j.error}
-            for j in jobs
+            {
+                "stage": step.stage,
+                "label": step.label,
+                "status": step.status,
+                "status_label": step.status_label,
+                "progress": step.progress,
+                "error": step.error,
+            }
+            for step in steps
         ],
     )
 
@@ -240,3 +248,6 @@ def send_back(story_id: int) -> Page:
         return redirect(url_for("review.review", story_id=story_id))
     flash("Sent back to the reporter with your note.")
     return redirect(url_for("review.queue"))
+
+
+bp.add_app_template_global(stage_label, "stage_label")

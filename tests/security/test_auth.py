@@ -561,9 +561,9 @@ def test_audit_page_is_for_admins_only_and_filters_by_action(client, factories, 
     post_form(client, "/logout")
     login_as(admin)
     page = client.get("/admin/audit?action=login_failed").get_data(as_text=True)
-    assert "<td>login_failed</td>" in page
-    assert "<td>login</td>" not in page
-    assert f"<td>{reporter.id}</td>" in page
+    assert '<td data-label="What">login failed</td>' in page
+    assert '<td data-label="What">login</td>' not in page
+    assert f'{reporter.display_name} <span class="meta">(#{reporter.id})</span>' in page
 
 
 def test_markup_typed_into_the_login_email_is_shown_escaped_in_the_audit_log(

@@ -245,7 +245,7 @@ def test_a_failed_transcription_keeps_the_recording_shows_why_and_retries(make_a
         assert "MemoryError" in story.failure_reason
         assert app.extensions["storybank_storage"].exists(story.audio.original_key)
         page = client.get(f"/stories/{public_id(story.id)}").get_data(as_text=True)
-        assert "MemoryError" in page and "Retry the transcribe stage" in page
+        assert "MemoryError" in page and "Try “Typing up the recording” again" in page
         engines.append(FakeTranscriber())
         assert post_form(client, f"/stories/{public_id(story.id)}/retry").status_code == 302
         assert story.status == "in_review"

@@ -6,6 +6,7 @@ from storybank.extensions import db
 from storybank.stories.models import Story
 from tests.conftest import post_form
 from tests.conftest import public_id
+from tests.search.conftest import publish  # noqa: F401
 
 
 def test_reporter_submits_and_facilitator_approves(client, factories, login_as):
@@ -62,7 +63,7 @@ def test_my_stories_lists_only_mine_with_each_stage(client, factories, login_as)
     assert "Somebody else" not in page
     assert "In review" in page
     assert 'class="stage stage-done"' in page
-    assert "Ingest" in page
+    assert "Checking the upload" in page and "Done" in page
 
 
 def test_every_page_names_an_icon_and_favicon_ico_finds_it(client):
@@ -73,3 +74,23 @@ def test_every_page_names_an_icon_and_favicon_ico_finds_it(client):
     assert response.headers["Location"].endswith("/static/favicon.svg")
     icon = client.get("/static/favicon.svg")
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
+def test_a_researcher_sees_confirmed_themes_but_no_pipeline_or_rejected_themes(
+    client, factories, login_as, publish  # noqa: F811
+):
+    """Progress bars and rejected suggestions mean nothing to a researcher; the reporter
+    and admins still see them."""
+    story = publish(
+        "The hostel key worker trusted me to run the breakfast club.", themes=("trust",)
+    )
+    for who in ("researcher", "admin"):
+        login_as(factories.user(who))
+        page = client.get(f"/stories/{public_id(story.id)}").get_data(as_text=True)
+        assert "Trust" in page
+        if who == "researcher":
+            assert "<h2>Progress</h2>" not in page and "Checking the upload" not in page
+            assert "Rejected" not in page and "<meter" not in page
+        else:
+            assert "<h2>Progress</h2>" in page and "Rejected" in page
+        post_form(client, "/logout")
