@@ -126,7 +126,8 @@ def test_reporter_shows_the_anonymised_text_the_storyteller_agrees_and_approval_
     assert "storyteller has not yet seen and agreed" in refused.text
     review = facilitator.get(f"/review/{public_id(story.id)}").get_data(as_text=True)
     assert "Waiting for the storyteller" in review
-    assert 'disabled title="Wait for the storyteller to agree"' in review
+    assert 'disabled aria-describedby="approve-blocked"' in review
+    assert "Approve is not available yet: wait for the storyteller to agree." in review
 
     assert _agree(reporter, story.id).status_code == 302
     answer = db.session.scalar(db.select(StorytellerCheck))
