@@ -83,7 +83,8 @@ function linkTranscript(player) {
     if (target) seek(target);
   });
   transcript.addEventListener("keydown", (event) => {
-    if ((event.key === "Enter" || event.key === " ") && event.target.matches(".word[data-start]")) {
+    // A line is one Tab stop (a button), not each of its words.
+    if ((event.key === "Enter" || event.key === " ") && event.target.matches(".segment[data-start]")) {
       event.preventDefault();
       seek(event.target);
     }

@@ -260,6 +260,10 @@ def test_transcript_page_links_words_to_times_and_is_audited(world):
     page = client.get(f"/stories/{public_id(story.id)}/transcript").get_data(as_text=True)
     assert 'data-start="0.3"' in page and ">Americans,<" in page
     assert f"/stories/{public_id(story.id)}/audio/original" in page
+    # One keyboard stop per spoken line (a button), none per word.
+    lines = page.count('class="segment"')
+    assert lines == 2 and page.count('tabindex="0" role="button"') == lines
+    assert '<span class="word" data-start="0.3" data-end="0.6">' in page
     views = db.session.scalars(
         db.select(AuditEvent).where(AuditEvent.action == "view_original")
     ).all()
