@@ -8,6 +8,7 @@ import os
 import secrets
 import signal
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -164,13 +165,37 @@ def init_command(admin_email: str, site_name: str) -> None:
     if count_users() == 0:
         password = secrets.token_urlsafe(12)
         create_user(None, email=admin_email, role="admin", password=password, display_name="Admin")
-        click.echo("")
-        click.echo("  First admin created. Log in with:")
-        click.echo(f"    email:    {admin_email}")
-        click.echo(f"    password: {password}")
-        click.echo("  Change it under Admin → Users once you are in. It is not shown again.")
-        click.echo("  Have an authenticator app on your phone: you set up two-step sign-in first.")
-        click.echo("")
+        _announce_first_admin(app, admin_email, password)
+
+
+FIRST_ADMIN_FILE = "first-admin.txt"
+
+
+def _announce_first_admin(app: Flask, email: str, password: str) -> None:
+    """Show the first admin's sign-in in a box that stands out from log lines, and keep it in
+    a private file in the instance folder until someone deletes it, so it cannot scroll away."""
+    kept = Path(app.instance_path) / FIRST_ADMIN_FILE
+    lines = [
+        "First admin created. Log in with:",
+        f"  email:    {email}",
+        f"  password: {password}",
+        "Change the password under Admin → Users once you are in.",
+        "Have an authenticator app on your phone: you set up two-step sign-in first.",
+        f"(Also kept in {kept}: delete that file once you have signed in.)",
+    ]
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines[:5]) + "\n")
+    rule = "=" * max(len(line) for line in lines)
+    click.echo("\n".join(["", rule, *lines, rule, ""]))
+
+
+def _remind_first_admin(app: Flask) -> None:
+    """While the first admin's sign-in file is there, say so at every start."""
+    kept = Path(app.instance_path) / FIRST_ADMIN_FILE
+    if kept.exists():
+        click.echo(f"The first admin's sign-in is in {kept}. Delete it once you have signed in.")
 
 
 def _start_housekeeping(app: Flask) -> None:
@@ -207,6 +232,7 @@ def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _start_housekeeping(app)
     click.echo(ensure_schema_for_serving(app))
+    _remind_first_admin(app)
     supervisor = None
     if not no_worker:
         command = [sys.executable, "-m", "storybank.cli", "worker", f"--parent-pid={os.getpid()}"]

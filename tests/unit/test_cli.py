@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
 from storybank.accounts.models import User
 from storybank.extensions import db
 from storybank.stories.models import Site
@@ -71,3 +75,19 @@ def test_sites_add(runner, app_context):
     again = runner.invoke(args=["sites", "add", "Kendal"])
     assert again.exit_code != 0
     assert "already a site" in again.output
+
+
+def test_init_shows_the_first_admin_in_a_box_and_keeps_it_in_a_private_file(
+    runner, app, app_context
+):
+    kept = Path(app.instance_path) / "first-admin.txt"
+    kept.unlink(missing_ok=True)
+    output = runner.invoke(args=["init"]).output
+    password = next(
+        line.split(":", 1)[1].strip() for line in output.splitlines() if "password:" in line
+    )
+    rules = [line for line in output.splitlines() if line and set(line) == {"="}]
+    assert len(rules) == 2 and len(rules[0]) >= len("  password: " + password)
+    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+    assert password in kept.read_text() and "admin@storybank.local" in kept.read_text()
+    kept.unlink()
