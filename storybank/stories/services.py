@@ -561,8 +561,13 @@ def resubmit_story(actor: User, story_id: int, text: str) -> Story:
     cleaned = clean_story_text(text or "")
     if not cleaned:
         raise InvalidInput("The story is empty.", field="text")
-    version = (story.current_text.version if story.current_text else 0) + 1
-    story.texts.append(_text_version(cleaned, version=version, origin="correction", author=actor))
+    current = story.current_text
+    version = (current.version if current else 0) + 1
+    corrected = _text_version(cleaned, version=version, origin="correction", author=actor)
+    if current is not None and current.timings is not None:
+        # A recording's words the reporter left alone keep their place, so they can be beeped.
+        corrected.timings = carry_timings(current.body, current.timings, cleaned)
+    story.texts.append(corrected)
     record_event(
         AuditAction.STORY_RESUBMITTED,
         actor_id=actor.id,

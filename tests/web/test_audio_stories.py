@@ -353,3 +353,22 @@ def test_corrections_are_new_versions_that_keep_unchanged_word_timings(world):
     )
     assert response.status_code == 403
     assert story.current_text.version == 3
+
+
+def test_a_returned_recording_is_corrected_beside_its_audio_and_keeps_word_timings(world):
+    app, people, site = world
+    reporter = _login(app, people["reporter"])
+    _submit(reporter, site, JFK.read_bytes())
+    story = db.session.scalar(db.select(Story))
+    story.status, story.review_note = "returned", "Please check the second line."
+    db.session.commit()
+    page = reporter.get(f"/stories/{public_id(story.id)}/resubmit").get_data(as_text=True)
+    assert "Listen while you correct" in page
+    assert f"/stories/{public_id(story.id)}/audio/original" in page
+    corrected = "And so my fellow Americans,\nask not what we can do."
+    response = post_form(reporter, f"/stories/{public_id(story.id)}/resubmit", {"text": corrected})
+    assert response.status_code == 302
+    latest = story.current_text
+    assert latest.origin == "correction" and latest.body == corrected
+    timed = {latest.body[row[0] : row[1]]: (row[2], row[3]) for row in latest.timings["words"]}
+    assert timed["Americans,"] == (1.6, 2.3) and timed["ask"] == (3.0, 3.4)
