@@ -133,8 +133,12 @@ function showUploadProgress(form) {
     const bar = document.createElement("progress");
     bar.max = 1;
     bar.value = 0;
+    bar.setAttribute("aria-label", "Upload progress");
     box.append(label, bar);
-    form.append(box);
+    // Above the button, and scrolled into view: on a phone the end of the form is off-screen.
+    const button = form.querySelector("button[type=submit]");
+    if (button) button.before(box); else form.append(box);
+    box.scrollIntoView({ block: "center", behavior: "smooth" });
     const request = new XMLHttpRequest();
     request.open("POST", form.action || window.location.href);
     request.upload.addEventListener("progress", (progress) => {
