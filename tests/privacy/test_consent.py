@@ -61,7 +61,7 @@ def test_the_consent_page_says_what_will_happen_and_saves_a_narrower_consent(fac
     story = factories.story(reporter, text=TEXT)
     client = login_as(reporter)
     page = client.get(f"/stories/{public_id(story.id)}/consent").get_data(as_text=True)
-    assert "stops straight away" in page
+    assert "It happens straight away" in page and "leaves every event pack" in page
     assert "cannot be undone" in page
     response = post_form(client, f"/stories/{public_id(story.id)}/consent", {"events": "y"})
     assert response.status_code == 302
