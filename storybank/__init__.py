@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from storybank.config import build_config
 from storybank.config import load_secret_key
@@ -43,6 +44,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # A story is named by its public id (never its row id); views still get the row id.
     app.url_map.converters["story"] = StoryIdConverter
     _register_blueprints(app)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind N proxies, the client's address (login limits, audit) is the one they saw.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     from storybank import cli
 
     cli.init_app(app)

@@ -34,6 +34,8 @@ _INT_SETTINGS = {
     "SEARCH_RANK_CAP": 1000,
     # A half-written upload or empty folder untouched this long is swept away.
     "UPLOAD_GRACE_SECONDS": 3600,
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: none).
+    "TRUSTED_PROXIES": 0,
 }
 _STR_SETTINGS = {
     "ENV": "development",
@@ -135,6 +137,7 @@ def build_config(instance_path: Path, root_path: Path) -> dict[str, Any]:
         # The request cap sits just above the largest upload so the form can say what is wrong.
         "MAX_CONTENT_LENGTH": settings["MAX_AUDIO_BYTES"] + 1024 * 1024,
         "LOGIN_ATTEMPTS_PER_MINUTE": settings["LOGIN_ATTEMPTS_PER_MINUTE"],
+        "TRUSTED_PROXIES": max(0, settings["TRUSTED_PROXIES"]),
         "SESSION_IDLE_MINUTES": max(1, settings["SESSION_IDLE_MINUTES"]),
         "SESSION_MAX_HOURS": max(1, settings["SESSION_MAX_HOURS"]),
         # The cookie expires with the session's absolute lifetime, not "when the browser closes".
