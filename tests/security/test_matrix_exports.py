@@ -23,6 +23,7 @@ from storybank.core.audit import AuditEvent
 from storybank.exports.models import ExportManifest
 from storybank.extensions import db
 from tests.conftest import login
+from tests.conftest import public_id
 from tests.search.conftest import publish  # noqa: F401
 
 REPORTER, FACILITATOR, RESEARCHER, ADMIN, ANONYMOUS = (
@@ -106,7 +107,7 @@ def test_matrix(world, app, route, viewer, column):
     if viewer != ANONYMOUS:
         assert login(client, people[viewer].email).status_code == 302
     before = _counts()
-    with client.get(ROUTES[route].format(story=story_id), buffered=True) as response:
+    with client.get(ROUTES[route].format(story=public_id(story_id)), buffered=True) as response:
         answer = _answer(response)
         body = response.data
     expected = EXPECTED[route][column]
