@@ -209,13 +209,8 @@ def _drawn(table: CountTable) -> str:
     return draw_chart(table)
 
 
-def chart_svgs(data: ChartData) -> dict[str, str]:
-    """Draw every table of the data as SVG."""
-    return {name: _drawn(data.tables[name]) for name in CHARTS}
-
-
 def chart_svg(actor: User | None, query: SearchQuery, name: str, period: str = "quarter") -> str:
-    """Draw one chart of the search as SVG, for a download."""
+    """Draw one chart of the search as SVG: the page's image, and its download."""
     if name not in CHARTS:
         raise InvalidInput("There is no such chart.", "name")
     data = chart_data(actor, query, period)

@@ -9,14 +9,12 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
-from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from storybank.charts.services import CHARTS
 from storybank.charts.services import PERIODS
 from storybank.charts.services import chart_data
 from storybank.charts.services import chart_svg
-from storybank.charts.services import chart_svgs
 from storybank.core.errors import InvalidInput
 from storybank.core.errors import NotFound
 from storybank.search.params import query_from_args
@@ -53,12 +51,10 @@ def index() -> str | tuple[str, int]:
         error, query = problem.message, SearchQuery()
     period = _period()
     data = chart_data(current_user, query, period)
-    svgs = {name: Markup(svg) for name, svg in chart_svgs(data).items()}  # noqa: S704 - inert_svg
     params = query_string(query)
     page = render_template(
         "charts/index.html",
         data=data,
-        svgs=svgs,
         charts=CHARTS,
         error=error,
         search_link=_search_link(query),

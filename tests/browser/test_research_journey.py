@@ -240,9 +240,14 @@ def open_charts(page: Page, watch: Watch, size: str) -> None:
     page.get_by_role("heading", level=1, name="Charts of stories").wait_for()
     # Three stories is a small count, so even the total is given only as "fewer than 5".
     assert "fewer than 5 stories" in page.locator("main > p.hint").first.inner_text()
-    charts = page.locator("figure.chart-figure > svg")
+    charts = page.locator("figure.chart-figure > img.chart-image")
     assert charts.count() == 4
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img.chart-image')]"
+        ".every((img) => img.complete && img.naturalWidth > 0)"
+    )
     for index in range(4):
+        assert charts.nth(index).get_attribute("alt")
         box = charts.nth(index).bounding_box()
         assert box and box["width"] > 100 and box["height"] > 100, box
         assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"] + 1, box
