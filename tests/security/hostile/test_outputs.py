@@ -216,7 +216,7 @@ def test_json_export_and_api_give_the_released_text_literally(world):
     assert found.status_code == 200 and found.mimetype == "application/json"
     ids = [item["story_id"] for item in found.get_json()["results"]]
     assert len(ids) == 1
-    one = api.get(urls(world, "api.story", story_id=ids[0]), headers=headers)
+    one = api.get(urls(world, "api.story", public_id=ids[0]), headers=headers)
     assert one.status_code == 200 and one.mimetype == "application/json"
     assert world["released"] in _strings(one.get_json())
     codebook = api.get(urls(world, "api.codebook"), headers=headers).get_json()

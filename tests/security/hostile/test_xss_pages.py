@@ -25,6 +25,7 @@ from storybank.anonymise import lists as list_services
 from storybank.anonymise.services import add_redaction_for_phrase
 from storybank.anonymise.services import released_text
 from storybank.api.tokens import create_token
+from storybank.charts.services import CHARTS
 from storybank.core.errors import InvalidInput
 from storybank.curate import actions as action_services
 from storybank.curate import builder
@@ -81,7 +82,7 @@ class Pages:
         allowed = (200, 400) if "?q=" in url else (200,)
         assert response.status_code in allowed, (who, url, response.status_code)
         page = response.get_data(as_text=True)
-        if response.mimetype == "text/html":
+        if response.mimetype in ("text/html", "image/svg+xml"):
             found = read_page(page).problems
             if found:
                 self.problems[f"{who} {url}"] = found
@@ -291,7 +292,12 @@ def html_pages(world: World) -> dict[str, list[str]]:
             url_for("research.search"),
             *search,
             # Charts are slow to draw (a grid of every theme); the first chunk's themes are drawn.
-            *([url_for("charts.index")] if world.chunk == CHUNKS[0] else []),
+            *(
+                [url_for("charts.index")]
+                + [url_for("charts.download", name=name) for name in CHARTS]
+                if world.chunk == CHUNKS[0]
+                else []
+            ),
             url_for("exports.index"),
             url_for("events.shared_actions"),
             url_for("events.show", event_id=event),
