@@ -10,8 +10,10 @@ from datetime import datetime
 from sqlalchemy import DateTime
 from sqlalchemy import MetaData
 from sqlalchemy import event
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -27,6 +29,19 @@ class Base(DeclarativeBase):
     """Base class of every model."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@event.listens_for(Session, "before_flush")
+def _drop_nul_characters(session: Session, _context: object, _instances: object) -> None:
+    """No text column keeps a NUL, on either database: PostgreSQL refuses one (a server error)
+    and SQLite would keep what PostgreSQL cannot. The web refuses NUL in forms; this catches
+    every other way in (a service, the command line, an import)."""
+    for instance in (*session.new, *session.dirty):
+        state = inspect(instance)
+        columns = state.mapper.column_attrs.keys()
+        for key, value in list(state.dict.items()):  # loaded values only: nothing is fetched
+            if isinstance(value, str) and "\x00" in value and key in columns:
+                setattr(instance, key, value.replace("\x00", ""))
 
 
 class UTCDateTime(TypeDecorator[datetime]):

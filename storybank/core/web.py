@@ -132,10 +132,23 @@ def favicon() -> Response:
     return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
+def refuse_nul_characters() -> None:
+    """Refuse a request whose fields or query hold a NUL: no one types one, and PostgreSQL
+    cannot store or even compare it, so it would otherwise end as a server error."""
+    for source in (request.args, request.form):
+        for key, value in source.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                raise InvalidInput(
+                    "Something sent with the form held a hidden NUL character, which cannot be "
+                    "saved. Nothing was saved. Type the text again, or paste it as plain text."
+                )
+
+
 def init_app(app: Flask) -> None:
     """Register the home page, error handlers and template globals."""
     app.add_url_rule("/", "home", home)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
+    app.before_request(refuse_nul_characters)
     register_fault_handlers(app)
 
     @app.errorhandler(NotFound)

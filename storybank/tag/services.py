@@ -48,6 +48,8 @@ from storybank.tag.models import ThemeDefinition
 _tagger_lock = threading.Lock()
 _tagger_cache: dict[tuple[int, datetime, Codebook], Tagger] = {}
 _KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+# The theme name column holds 80 characters (storybank.tag.models).
+THEME_NAME_LIMIT = 80
 
 
 def current_codebook() -> CodebookVersion:
@@ -284,6 +286,10 @@ def save_theme(
         raise InvalidInput("Give the theme a short key: lower-case letters, like 'housing'.", "key")
     if not (name or "").strip():
         raise InvalidInput("Give the theme a name.", field="name")
+    if len(name.strip()) > THEME_NAME_LIMIT:
+        raise InvalidInput(
+            f"Shorten the theme's name to {THEME_NAME_LIMIT} characters or fewer.", field="name"
+        )
     if not (definition or "").strip():
         raise InvalidInput(
             "Write what the theme covers, for the people who apply it.", "definition"
