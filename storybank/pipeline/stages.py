@@ -84,6 +84,7 @@ def stage_label(name: str | None) -> str:
     """A stage's name on screen ("Typing up the recording"), or the name if it has none."""
     return STAGE_LABELS.get(name or "", (name or "").capitalize())
 
+
 # Which status may follow which. The pipeline stages move a story forward in order; review
 # approves or returns it; any working status may fail, and a failed one may be retried.
 _WORKING = {

@@ -77,7 +77,10 @@ def test_every_page_names_an_icon_and_favicon_ico_finds_it(client):
 
 
 def test_a_researcher_sees_confirmed_themes_but_no_pipeline_or_rejected_themes(
-    client, factories, login_as, publish  # noqa: F811
+    client,
+    factories,
+    login_as,
+    publish,  # noqa: F811
 ):
     """Progress bars and rejected suggestions mean nothing to a researcher; the reporter
     and admins still see them."""
