@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from flask import Flask
 from flask import current_app
@@ -16,6 +17,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 from werkzeug.wrappers import Response
@@ -96,8 +98,28 @@ def is_database_lost(error: DBAPIError) -> bool:
     return isinstance(error, OperationalError) or bool(error.connection_invalidated)
 
 
+class DatabaseErrorHidden(Exception):
+    """Stands in, in a log, for a database error whose text could quote stored values."""
+
+
+class HideDatabaseDetail(logging.Filter):
+    """Log a database error by its type only: its text (PostgreSQL's DETAIL, a failing row)
+    can quote the values it was given, story text or emails among them. Parameters are already
+    hidden by `hide_parameters`; this covers what the server says back."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, StatementError):
+            cause = error.orig if error.orig is not None else error
+            hidden = DatabaseErrorHidden(f"{type(cause).__name__} (its text is not logged)")
+            record.exc_info = (DatabaseErrorHidden, hidden, record.exc_info[2])  # type: ignore[index]
+            record.exc_text = None
+        return True
+
+
 def register_fault_handlers(app: Flask) -> None:
     """Answer faults of the server (database gone, disk full) with a page a person can act on."""
+    app.logger.addFilter(HideDatabaseDetail())
 
     @app.errorhandler(DBAPIError)
     def database_error(error: DBAPIError) -> tuple[Response | str, int, dict[str, str]]:
