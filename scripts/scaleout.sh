@@ -112,8 +112,10 @@ PY
 
 start_web() {
   # gthread: each process serves several requests at once, so a slow upload holds one thread.
+  # Keep-alive outlasts a person's pause between clicks: with gunicorn's 2 s, a browser (or the
+  # load test) reusing a connection the server is just closing gets a connection error.
   setsid .venv/bin/gunicorn --bind "127.0.0.1:$WEB_PORT" --workers "$WEB_PROCESSES" \
-    --worker-class gthread --threads 4 --timeout 120 --graceful-timeout 30 \
+    --worker-class gthread --threads 4 --timeout 120 --graceful-timeout 30 --keep-alive 30 \
     --pid "$BASE/web.pid" --error-logfile "$BASE/web.log" "storybank:create_app()" \
     >>"$BASE/web.log" 2>&1 &
   wait_for web 90 .venv/bin/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$WEB_PORT/login')"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import logging
 import os
@@ -252,6 +253,13 @@ def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
             supervisor.stop()
 
 
+def _lower_priority(steps: int) -> None:
+    """Give the web the CPU first: transcription can wait a moment, a person should not."""
+    if steps > 0:
+        with contextlib.suppress(OSError):
+            os.nice(steps)
+
+
 @commands.command("worker")
 @click.option("--threads", default=None, type=int, help="Jobs to run at once (default: setting).")
 @click.option("--parent-pid", default=None, type=int, hidden=True)
@@ -265,6 +273,7 @@ def worker_command(threads: int | None, parent_pid: int | None) -> None:
     if parent_pid is not None:  # started by `storybank serve`: never outlive it
         exit_with_parent(parent_pid)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _lower_priority(app.config["WORKER_NICE"])
     _start_housekeeping(app)
     current, head = current_and_head(app)
     if current != head:

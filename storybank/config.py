@@ -26,6 +26,8 @@ _INT_SETTINGS = {
     "LOGIN_DELAY_SECONDS": 30,
     "LOGIN_DELAY_MAX_SECONDS": 900,
     "WORKER_THREADS": 1,
+    # Job workers run at this lower CPU priority (nice), so pages stay quick while Whisper works.
+    "WORKER_NICE": 10,
     "JOB_LEASE_SECONDS": 600,
     "JOB_MAX_ATTEMPTS": 3,
     # Any count people see (packs, charts, exports, the API) below this shows as "fewer than N".
@@ -138,6 +140,7 @@ def build_config(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": settings["MAX_AUDIO_BYTES"] + 1024 * 1024,
         "LOGIN_ATTEMPTS_PER_MINUTE": settings["LOGIN_ATTEMPTS_PER_MINUTE"],
         "TRUSTED_PROXIES": max(0, settings["TRUSTED_PROXIES"]),
+        "WORKER_NICE": min(19, max(0, settings["WORKER_NICE"])),
         "SESSION_IDLE_MINUTES": max(1, settings["SESSION_IDLE_MINUTES"]),
         "SESSION_MAX_HOURS": max(1, settings["SESSION_MAX_HOURS"]),
         # The cookie expires with the session's absolute lifetime, not "when the browser closes".

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 from storybank.accounts.models import User
@@ -91,3 +93,14 @@ def test_init_shows_the_first_admin_in_a_box_and_keeps_it_in_a_private_file(
     assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
     assert password in kept.read_text() and "admin@storybank.local" in kept.read_text()
     kept.unlink()
+
+
+def test_a_worker_lowers_its_own_cpu_priority_so_pages_come_first():
+    script = (
+        "import os; from storybank.cli import _lower_priority; "
+        "before = os.nice(0); _lower_priority(3); print(os.nice(0) - before)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "3"
