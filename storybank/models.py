@@ -29,6 +29,7 @@ from storybank.stories.models import StoryText
 from storybank.tag.models import CodebookVersion
 from storybank.tag.models import StoryTheme
 from storybank.tag.models import ThemeDefinition
+from storybank.uploads.models import ResumableUpload
 
 __all__ = [
     "Anonymisation",
@@ -50,6 +51,7 @@ __all__ = [
     "PackStory",
     "PackSuggestion",
     "Redaction",
+    "ResumableUpload",
     "SearchDocument",
     "Site",
     "Story",

@@ -22,6 +22,8 @@ EXEMPT_TABLES: dict[str, str] = {
     "identifier_list_entries": "a site's own lists of names and places, not any one story's",
     "tagger_models": "weights and counts, never text; a model trained on an erased story's "
     "decisions is marked needs_retraining by the tag hook",
+    "resumable_uploads": "a recording on its way in, before any story holds it: sizes and times; "
+    "its bytes are joined into the story on submit (and the row deleted) or expire",
     "story_tombstones": "the record that a story was erased: ids, dates and who, no personal data",
     "events": "an event's details and the facilitator's notes, written by staff, not story text",
     "packs": "a pack's themes, prompts and notes, written by facilitators; its stories are "
