@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from storybank.stories.views import bp as stories_bp
     from storybank.stories.views import review_bp
     from storybank.tag.views import bp as themes_bp
+    from storybank.uploads.views import bp as uploads_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(stories_bp)
@@ -106,4 +107,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(research_bp)
+    app.register_blueprint(uploads_bp)
     init_web(app)

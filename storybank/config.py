@@ -36,6 +36,11 @@ _INT_SETTINGS = {
     "SEARCH_RANK_CAP": 1000,
     # A half-written upload or empty folder untouched this long is swept away.
     "UPLOAD_GRACE_SECONDS": 3600,
+    # Resumable (tus) uploads: the browser sends a recording in chunks of this size, an
+    # unfinished upload is kept this long, and a person may have this many unfinished at once.
+    "UPLOAD_CHUNK_BYTES": 1024 * 1024,
+    "UPLOAD_KEEP_HOURS": 72,
+    "UPLOADS_UNFINISHED_PER_PERSON": 5,
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: none).
     "TRUSTED_PROXIES": 0,
 }
@@ -159,6 +164,9 @@ def build_config(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "EXPORT_TEMP_DIR": settings["EXPORT_TEMP_DIR"],
         "UPLOAD_GRACE_SECONDS": max(60, settings["UPLOAD_GRACE_SECONDS"]),
         "ERASURE_LOG_URL": settings["ERASURE_LOG_URL"],
+        "UPLOAD_CHUNK_BYTES": min(64 * 1024 * 1024, max(16 * 1024, settings["UPLOAD_CHUNK_BYTES"])),
+        "UPLOAD_KEEP_HOURS": max(1, settings["UPLOAD_KEEP_HOURS"]),
+        "UPLOADS_UNFINISHED_PER_PERSON": max(1, settings["UPLOADS_UNFINISHED_PER_PERSON"]),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -9,6 +9,7 @@ from storybank.core.jobs import huey_from_url
 from storybank.pipeline.services import resume_abandoned_jobs
 from storybank.pipeline.services import run_job
 from storybank.pipeline.services import sweep_storage
+from storybank.uploads.services import delete_expired_uploads
 
 
 def init_app(app: Flask) -> TaskQueue:
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> TaskQueue:
 
     def sweep_storage_in_app() -> None:
         with app.app_context():
+            delete_expired_uploads()
             sweep_storage()
 
     queue = TaskQueue(huey, run_job_in_app, resume_jobs_in_app, sweep_storage_in_app)

@@ -49,6 +49,7 @@ class NewStoryForm(FlaskForm):
     text = TextAreaField("Type or paste the story")
     text_file = FileField("…or upload it as a .txt file")
     submission_key = HiddenField()
+    upload_id = HiddenField()  # set by the page's script once a resumable upload has finished
 
     def to_draft(self) -> StoryDraft:
         """Return the form's answers as the service's input."""
@@ -78,6 +79,7 @@ class NewStoryForm(FlaskForm):
             text=self.text.data or "",
             text_file=file_bytes or None,
             audio=audio,
+            upload_id=self.upload_id.data or "",
         )
 
 

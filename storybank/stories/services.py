@@ -74,6 +74,8 @@ from storybank.tag.services import tags_for_stories
 from storybank.transcribe.timing import TimedLine
 from storybank.transcribe.timing import carry_timings
 from storybank.transcribe.timing import timed_lines
+from storybank.uploads.services import finished_upload
+from storybank.uploads.services import forget_upload
 
 
 @dataclass
@@ -110,6 +112,7 @@ class StoryDraft:
     text: str = ""
     text_file: bytes | None = None
     audio: AudioUpload | None = None
+    upload_id: str = ""  # a finished resumable upload holding the recording
 
 
 def _required(value: str, field: str, what: str, limit: int) -> str:
@@ -217,7 +220,8 @@ def submit_story(actor: User, draft: StoryDraft) -> Story:
     )
     problems.check(lambda: _check_choices(draft))
     site = problems.check(lambda: _active_site(draft.site_id))
-    has_audio = draft.audio is not None
+    upload_id = (draft.upload_id or "").strip()
+    has_audio = draft.audio is not None or bool(upload_id)
     if has_audio and ((draft.text or "").strip() or draft.text_file):
         problems.problems.append(
             InvalidInput(
@@ -229,7 +233,7 @@ def submit_story(actor: User, draft: StoryDraft) -> Story:
     text = None if has_audio else problems.check(lambda: _story_text_from(draft))
     problems.raise_if_any()
     assert title and pseudonym and site and (text or has_audio)
-    audio = _save_recording(draft.audio) if draft.audio is not None else None
+    audio = _recording_from(actor, draft, upload_id) if has_audio else None
 
     story = Story(
         reporter_id=actor.id,
@@ -263,8 +267,19 @@ def submit_story(actor: User, draft: StoryDraft) -> Story:
         AuditAction.STORY_SUBMITTED, actor_id=actor.id, target_type="story", target_id=story.id
     )
     db.session.commit()
+    if upload_id:
+        forget_upload(upload_id)  # its bytes are the story's original now
     start_pipeline(story)
     return story
+
+
+def _recording_from(actor: User, draft: StoryDraft, upload_id: str) -> StoryAudio:
+    """Save the recording from the form's file, or join a finished resumable upload."""
+    if not upload_id:
+        assert draft.audio is not None
+        return _save_recording(draft.audio)
+    with finished_upload(actor, upload_id) as joined:
+        return _save_recording(AudioUpload(stream=joined))
 
 
 def _storage() -> Storage:
