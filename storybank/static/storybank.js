@@ -119,55 +119,13 @@ function linkTranscript(player) {
   });
 }
 
-// Large uploads show how far they have got, instead of a page that seems stuck.
-function showUploadProgress(form) {
-  form.addEventListener("submit", (event) => {
-    const file = form.querySelector("input[type=file][name=audio_file]");
-    if (!file || !file.files.length || typeof XMLHttpRequest === "undefined") return;
-    event.preventDefault();
-    const box = document.createElement("div");
-    box.className = "upload-progress";
-    box.setAttribute("role", "status");
-    const label = document.createElement("p");
-    label.textContent = "Uploading the recording… keep this page open.";
-    const bar = document.createElement("progress");
-    bar.max = 1;
-    bar.value = 0;
-    bar.setAttribute("aria-label", "Upload progress");
-    box.append(label, bar);
-    // Above the button, and scrolled into view: on a phone the end of the form is off-screen.
-    const button = form.querySelector("button[type=submit]");
-    if (button) button.before(box); else form.append(box);
-    box.scrollIntoView({ block: "center", behavior: "smooth" });
-    const request = new XMLHttpRequest();
-    request.open("POST", form.action || window.location.href);
-    request.upload.addEventListener("progress", (progress) => {
-      if (progress.lengthComputable) {
-        bar.value = progress.loaded / progress.total;
-        label.textContent = `Uploading the recording… ${Math.round(bar.value * 100)}%`;
-      }
-    });
-    request.addEventListener("load", () => {
-      if (request.responseURL && request.responseURL !== window.location.href && request.status < 400) {
-        window.location.assign(request.responseURL);
-      } else {
-        document.open();
-        document.write(request.responseText);
-        document.close();
-      }
-    });
-    request.addEventListener("error", () => {
-      label.textContent = "The upload failed: the connection dropped. Nothing was saved. Try again on a better connection.";
-      for (const button of form.querySelectorAll("button[type=submit]")) { button.disabled = false; button.textContent = "Submit the story"; }
-      form.dataset.sent = "";
-    });
-    request.send(new FormData(form));
-  });
-}
-
 document.addEventListener("DOMContentLoaded", () => {
   for (const player of document.querySelectorAll("[data-player]")) linkTranscript(player);
-  for (const form of document.querySelectorAll("form[data-upload-progress]")) showUploadProgress(form);
+  // The server holds a recording sent from this phone as a story now: forget the phone's copy.
+  const sent = [...document.querySelectorAll("[data-sent-upload]")].map((el) => el.dataset.sentUpload);
+  if (sent.length && window.indexedDB) {
+    import("./keep.js").then((keep) => Promise.all(sent.map((id) => keep.forgetUpload(id)))).catch(() => {});
+  }
 });
 
 // Selecting words in the story fills the "hide these words" form with their offsets.

@@ -65,6 +65,8 @@ def new() -> Page:
             show_error_on_form(form, error)
             return render_template("stories/new.html", form=form), error.status
         flash("Thank you. The story is saved and on its way through the pipeline.")
+        if form.upload_id.data:
+            flash(form.upload_id.data, "sent_upload")  # the phone may forget its copy now
         return redirect(url_for("stories.detail", story_id=story.id))
     status = 400 if request.method == "POST" else 200
     return render_template("stories/new.html", form=form), status
