@@ -18,6 +18,7 @@ from storybank.curate.models import PackStory
 from storybank.curate.models import PackSuggestion
 from storybank.exports.models import ExportedStory
 from storybank.exports.models import ExportManifest
+from storybank.exports.models import OutputJob
 from storybank.pipeline.models import Job
 from storybank.privacy.models import StoryTombstone
 from storybank.search.models import SearchDocument
@@ -44,6 +45,7 @@ __all__ = [
     "ExportedStory",
     "IdentifierListEntry",
     "Job",
+    "OutputJob",
     "Pack",
     "PackChange",
     "PackQuote",

@@ -83,6 +83,11 @@ class RenderedPack:
     render_id: int
 
 
+def readable_pack(actor: User, event_id: int) -> Event:
+    """Return the event whose pack the actor may see; NotFound or NotAllowed otherwise."""
+    return _readable(actor, event_id)
+
+
 def _readable(actor: User, event_id: int) -> Event:
     event = get_event(actor, event_id)
     if not policy.can_see_pack(actor, event):
@@ -263,39 +268,87 @@ def _render(document: PackDocument, kind: str) -> bytes:
     return render_docx(document)
 
 
+@dataclass(frozen=True)
+class MadeFile:
+    """A pack file in storage, with its render (manifest) and the stories it holds."""
+
+    render: PackRender
+    data: bytes | None
+    made_now: bool
+    story_ids: list[int]
+
+
+def pack_filename(event: Event, kind: str) -> str:
+    """The name a pack's file is downloaded under."""
+    return f"conversation-of-change-{event.held_on.isoformat()}.{KINDS[kind][1]}"
+
+
+def make_pack_file(
+    actor: User, event: Event, kind: str, report: Callable[[float], None] | None = None
+) -> MadeFile:
+    """Render the pack from what may be used now, or find the same render already stored.
+
+    A new render writes its manifest and a "rendered" audit event. Does not commit, except
+    through `report` (which is called only between steps).
+    """
+    step = report or (lambda fraction: None)
+    document, used, _ = build_pack_document(event)
+    fingerprint = _fingerprint(document, kind)
+    render = _cached(event.pack, kind, fingerprint)
+    story_ids = [item.story.id for item in used]
+    if render is not None:
+        return MadeFile(render, None, False, story_ids)
+    step(0.2)
+    stamp = datetime.now().astimezone()
+    document = replace(document, generated_at=f"{stamp.day} {stamp:%B %Y, %H:%M}")
+    data = _render(document, kind)
+    step(0.8)
+    render = PackRender(
+        pack_id=event.pack.id,
+        kind=kind,
+        fingerprint=fingerprint,
+        size=len(data),
+        manifest=_manifest(event, used, kind, actor),
+        created_by_id=actor.id,
+    )
+    db.session.add(render)
+    db.session.flush()
+    key = f"packs/{event.pack.id}/{render.id}.{KINDS[kind][1]}"
+    render.storage_key = _storage().save_stream(key, io.BytesIO(data)).key
+    record_event(
+        AuditAction.PACK_RENDERED,
+        actor_id=actor.id,
+        target_type="pack",
+        target_id=event.pack.id,
+        kind=kind,
+    )
+    return MadeFile(render, data, True, story_ids)
+
+
+def read_render(render: PackRender) -> bytes:
+    """Return a stored render's bytes."""
+    with _storage().open(render.storage_key or "") as handle:
+        return handle.read()
+
+
 def render_pack(actor: User, event_id: int, kind: str) -> RenderedPack:
     """Return the pack as a PDF or document, made now or reused if nothing in it changed."""
     if kind not in KINDS:
         raise NotFound
     event = _readable(actor, event_id)
-    document, used, _ = build_pack_document(event)
-    fingerprint = _fingerprint(document, kind)
-    render = _cached(event.pack, kind, fingerprint)
-    if render is None:
-        stamp = datetime.now().astimezone()
-        document = replace(document, generated_at=f"{stamp.day} {stamp:%B %Y, %H:%M}")
-        data = _render(document, kind)
-        render = PackRender(
-            pack_id=event.pack.id,
+    made = make_pack_file(actor, event, kind)
+    data = made.data
+    if data is None:
+        data = read_render(made.render)
+        record_event(
+            AuditAction.PACK_DOWNLOADED,
+            actor_id=actor.id,
+            target_type="pack",
+            target_id=event.pack.id,
             kind=kind,
-            fingerprint=fingerprint,
-            size=len(data),
-            manifest=_manifest(event, used, kind, actor),
-            created_by_id=actor.id,
         )
-        db.session.add(render)
-        db.session.flush()
-        key = f"packs/{event.pack.id}/{render.id}.{KINDS[kind][1]}"
-        render.storage_key = _storage().save_stream(key, io.BytesIO(data)).key
-        action = AuditAction.PACK_RENDERED
-    else:
-        with _storage().open(render.storage_key or "") as handle:
-            data = handle.read()
-        action = AuditAction.PACK_DOWNLOADED
-    record_event(action, actor_id=actor.id, target_type="pack", target_id=event.pack.id, kind=kind)
     db.session.commit()
-    filename = f"conversation-of-change-{event.held_on.isoformat()}.{KINDS[kind][1]}"
-    return RenderedPack(data, filename, KINDS[kind][0], render.id)
+    return RenderedPack(data, pack_filename(event, kind), KINDS[kind][0], made.render.id)
 
 
 def show_digest(

@@ -12,6 +12,7 @@ from flask import render_template
 from flask import request
 from flask import send_file
 from flask import url_for
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from flask_login import login_required
 from werkzeug.wrappers import Response
@@ -29,6 +30,7 @@ from storybank.curate import builder
 from storybank.curate import events
 from storybank.curate import outputs
 from storybank.curate import quotes
+from storybank.curate import renders
 from storybank.curate import screens
 from storybank.curate import suggest
 from storybank.curate.forms import ActionForm
@@ -38,6 +40,7 @@ from storybank.curate.forms import EventForm
 from storybank.curate.forms import QuoteForm
 from storybank.curate.forms import StoryNotesForm
 from storybank.curate.forms import SuggestForm
+from storybank.exports import jobs as output_jobs
 from storybank.stories.forms import STORY_TYPE_CHOICES
 from storybank.stories.forms import VOICE_CHOICES
 
@@ -371,10 +374,13 @@ def digest(event_id: int) -> str:
     return render_template("events/digest.html", event=event, document=document)
 
 
-@bp.route("/<int:event_id>/pack.<any(pdf, docx):kind>")
+@bp.route("/<int:event_id>/pack.<any(pdf, docx):kind>", methods=["GET", "POST"])
 @login_required
 def download(event_id: int, kind: str) -> Response:
-    """The printable PDF or the editable document."""
+    """The printable PDF or the editable document: a POST (the page's buttons) makes it in the
+    background; a GET makes it now, for scripts and links made before."""
+    if request.method == "POST":
+        return _start_render(event_id, kind)
     rendered = outputs.render_pack(current_user, event_id, kind)
     return send_file(
         io.BytesIO(rendered.data),
@@ -382,6 +388,65 @@ def download(event_id: int, kind: str) -> Response:
         as_attachment=kind == "docx",
         download_name=rendered.filename,
     )
+
+
+@bp.record_once
+def _register_output_task(state: BlueprintSetupState) -> None:
+    output_jobs.init_app(state.app)
+
+
+def _start_render(event_id: int, kind: str) -> Response:
+    """Start making the PDF or document in the background, and follow it."""
+    if not EmptyForm().validate_on_submit():
+        flash("The form had expired. Try again.")
+        return redirect(url_for("events.show", event_id=event_id))
+    job = renders.start_pack_render(current_user, event_id, kind)
+    return redirect(url_for("events.render", event_id=event_id, job_id=job.id))
+
+
+@bp.route("/<int:event_id>/renders/<int:job_id>")
+@login_required
+def render(event_id: int, job_id: int) -> str:
+    """A file being made: its progress, then the download, or why it stopped and a retry."""
+    job = renders.get_pack_render(current_user, event_id, job_id)
+    event = events.get_event(current_user, event_id)
+    return render_template("events/render.html", event=event, job=job, form=EmptyForm())
+
+
+@bp.route("/<int:event_id>/renders/<int:job_id>.json")
+@login_required
+def render_progress(event_id: int, job_id: int) -> Response:
+    """The job's status and progress, for the page to poll. No text."""
+    job = renders.get_pack_render(current_user, event_id, job_id)
+    return jsonify(status=job.status, progress=job.progress)
+
+
+@bp.route("/<int:event_id>/renders/<int:job_id>/retry", methods=["POST"])
+@login_required
+def retry_render(event_id: int, job_id: int) -> Response:
+    """Make a file that failed again."""
+    if EmptyForm().validate_on_submit():
+        renders.retry_pack_render(current_user, event_id, job_id)
+    return redirect(url_for("events.render", event_id=event_id, job_id=job_id))
+
+
+@bp.route("/<int:event_id>/renders/<int:job_id>/file")
+@login_required
+def render_file(event_id: int, job_id: int) -> Response:
+    """Download a finished file (audited)."""
+    try:
+        ready = renders.download_pack_render(current_user, event_id, job_id)
+    except output_jobs.OutputFailed as error:
+        flash(str(error))
+        return redirect(url_for("events.render", event_id=event_id, job_id=job_id))
+    response = send_file(
+        io.BytesIO(ready.data),
+        mimetype=ready.mimetype,
+        as_attachment=ready.as_attachment,
+        download_name=ready.filename,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/<int:event_id>/manifests/<int:render_id>.json")

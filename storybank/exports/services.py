@@ -13,6 +13,7 @@ original text is ever read here.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -138,6 +139,11 @@ def write_export(
     return manifest
 
 
+def export_filename(manifest: ExportManifest, kind: ExportKind) -> str:
+    """The name an export is downloaded under."""
+    return _filename(manifest, kind)
+
+
 def _filename(manifest: ExportManifest, kind: ExportKind) -> str:
     stamp = manifest.created_at.strftime("%Y%m%d")
     name = kind.key.removesuffix("_csv")
@@ -145,6 +151,20 @@ def _filename(manifest: ExportManifest, kind: ExportKind) -> str:
 
 
 # --- The manifest -------------------------------------------------------------------------
+
+
+def record_manifest(actor: User, query: SearchQuery, kind: ExportKind) -> ExportManifest:
+    """Write the export's manifest and audit event, in one commit, before any file is made."""
+    return _record_manifest(actor, query, kind)
+
+
+def still_exportable(story_ids: list[int]) -> bool:
+    """Whether every one of these stories may still be exported now."""
+    for start in range(0, len(story_ids), BATCH):
+        ids = story_ids[start : start + BATCH]
+        if len(_exportable(ids)) != len(set(ids)):
+            return False
+    return True
 
 
 def _record_manifest(actor: User, query: SearchQuery, kind: ExportKind) -> ExportManifest:
@@ -233,12 +253,15 @@ def _codebook() -> engine.Codebook:
     return engine.Codebook(codebook.version, themes)
 
 
-def _stream(manifest_id: int, kind: ExportKind) -> Iterator[bytes]:
+def _stream(
+    manifest_id: int, kind: ExportKind, stories: Iterator[engine.ExportStory] | None = None
+) -> Iterator[bytes]:
     """Yield the export's bytes; stories are read in batches as the writer asks for them."""
     manifest = db.session.get(ExportManifest, manifest_id)
     assert manifest is not None
     codebook = _codebook()
-    stories = _export_stories(manifest_id, kind.needs_excerpts)
+    if stories is None:
+        stories = _export_stories(manifest_id, kind.needs_excerpts)
     if kind.key == "stories_csv":
         yield from engine.stories_csv(stories, codebook)
     elif kind.key == "excerpts_csv":
@@ -251,15 +274,52 @@ def _stream(manifest_id: int, kind: ExportKind) -> Iterator[bytes]:
         yield from _qdpx_chunks(manifest_id)
 
 
+def write_manifest_file(
+    manifest_id: int,
+    kind: ExportKind,
+    out: BinaryIO,
+    written: list[int],
+    report: Callable[[float], None],
+) -> None:
+    """Write a recorded export to a file (the background job), noting each story written
+    and reporting the share of the manifest read so far (between batches only)."""
+    manifest = db.session.get(ExportManifest, manifest_id)
+    assert manifest is not None
+    total = max(manifest.story_count, 1)
+
+    def read_so_far(count: int) -> None:
+        report(min(count / total, 1.0))
+
+    def noted(stories: Iterator[engine.ExportStory]) -> Iterator[engine.ExportStory]:
+        for story in stories:
+            written.append(story.story_id)
+            yield story
+
+    stories = noted(_export_stories(manifest_id, kind.needs_excerpts, read_so_far))
+    if kind.key == "qdpx":
+        _write_qdpx(manifest_id, out, stories)
+    else:
+        for chunk in _stream(manifest_id, kind, stories):
+            out.write(chunk)
+    report(1.0)
+
+
+def temp_dir() -> str | None:
+    """Where large exports are built (EXPORT_TEMP_DIR, else the system's)."""
+    return _temp_dir()
+
+
 def _temp_dir() -> str | None:
     return current_app.config.get("EXPORT_TEMP_DIR") or None
 
 
-def _write_qdpx(manifest_id: int, out: BinaryIO) -> None:
+def _write_qdpx(
+    manifest_id: int, out: BinaryIO, stories: Iterator[engine.ExportStory] | None = None
+) -> None:
     manifest = db.session.get(ExportManifest, manifest_id)
     assert manifest is not None
     engine.write_qdpx(
-        _export_stories(manifest_id, needs_excerpts=True),
+        stories if stories is not None else _export_stories(manifest_id, needs_excerpts=True),
         _codebook(),
         out,
         seed=f"export/{manifest_id}",
@@ -278,11 +338,19 @@ def _qdpx_chunks(manifest_id: int) -> Iterator[bytes]:
             yield chunk
 
 
-def _export_stories(manifest_id: int, needs_excerpts: bool) -> Iterator[engine.ExportStory]:
-    """The manifest's stories in its order, checked again, as plain anonymised records."""
+def _export_stories(
+    manifest_id: int, needs_excerpts: bool, read_so_far: Callable[[int], None] | None = None
+) -> Iterator[engine.ExportStory]:
+    """The manifest's stories in its order, checked again, as plain anonymised records.
+
+    `read_so_far` hears how many of the manifest's stories were read, before each batch.
+    """
     labels = facet_labels()
     after = 0
+    count = 0
     while True:
+        if read_so_far is not None:
+            read_so_far(count)
         rows = db.session.execute(
             select(ExportedStory.id, ExportedStory.story_id)
             .where(ExportedStory.manifest_id == manifest_id, ExportedStory.id > after)
@@ -292,6 +360,7 @@ def _export_stories(manifest_id: int, needs_excerpts: bool) -> Iterator[engine.E
         if not rows:
             return
         after = rows[-1].id
+        count += len(rows)
         yield from _load_batch([row.story_id for row in rows], needs_excerpts, labels)
 
 

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask import Response
+from flask import flash
+from flask import jsonify
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import stream_with_context
+from flask import url_for
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from flask_login import login_required
+from werkzeug.wrappers import Response as WerkzeugResponse
 
+from storybank.accounts.forms import EmptyForm
 from storybank.core.ids import story_id_from_public
+from storybank.exports import background
+from storybank.exports import jobs
 from storybank.exports import services
 from storybank.search.params import query_from_args
 
@@ -34,12 +43,77 @@ def download(kind: str) -> Response:
     return response
 
 
+@bp.record_once
+def _register_output_task(state: BlueprintSetupState) -> None:
+    jobs.init_app(state.app)
+
+
+@bp.route("/export/<kind>", methods=["POST"])
+@login_required
+def start(kind: str) -> WerkzeugResponse:
+    """Start an export of what the search finds in the background, and follow it."""
+    services.export_kind(kind)
+    services.require_export(current_user)
+    if not EmptyForm().validate_on_submit():
+        flash("The form had expired. Try again.")
+        return redirect(url_for("research.search"))
+    job = background.start_export(current_user, query_from_args(request.args), kind)
+    return redirect(url_for("exports.job", job_id=job.id))
+
+
+@bp.route("/exports/jobs/<int:job_id>")
+@login_required
+def job(job_id: int) -> str:
+    """An export being made: its progress, then the download, or why it stopped and a retry."""
+    found = background.get_export_job(current_user, job_id)
+    return render_template(
+        "exports/job.html", job=found, kind=services.KINDS[found.kind], form=EmptyForm()
+    )
+
+
+@bp.route("/exports/jobs/<int:job_id>.json")
+@login_required
+def job_progress(job_id: int) -> WerkzeugResponse:
+    """The job's status and progress, for the page to poll. No text."""
+    found = background.get_export_job(current_user, job_id)
+    return jsonify(status=found.status, progress=found.progress)
+
+
+@bp.route("/exports/jobs/<int:job_id>/retry", methods=["POST"])
+@login_required
+def retry(job_id: int) -> WerkzeugResponse:
+    """Make an export that failed again."""
+    if EmptyForm().validate_on_submit():
+        background.retry_export(current_user, job_id)
+    return redirect(url_for("exports.job", job_id=job_id))
+
+
+@bp.route("/exports/jobs/<int:job_id>/file")
+@login_required
+def job_file(job_id: int) -> WerkzeugResponse:
+    """Download a finished export, once its stories are checked again."""
+    try:
+        ready = background.download_export(current_user, job_id)
+    except jobs.OutputFailed as error:
+        flash(str(error))
+        return redirect(url_for("exports.job", job_id=job_id))
+    response = Response(ready.chunks, content_type=ready.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{ready.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @bp.route("/exports")
 @login_required
 def index() -> str:
     """The user's own exports."""
     return render_template(
-        "exports/index.html", manifests=services.my_exports(current_user), kinds=services.KINDS
+        "exports/index.html",
+        manifests=services.my_exports(current_user),
+        jobs=background.my_export_jobs(current_user),
+        kinds=services.KINDS,
+        labels=jobs.STATUS_LABELS,
     )
 
 

@@ -42,6 +42,9 @@ EXEMPT_TABLES: dict[str, str] = {
     "exported_stories": "the story, text version and consent record ids of each export, with no "
     "foreign key to stories; ids only, kept so that people who received a later-withdrawn story "
     "can be told",
+    "output_jobs": "a file being made for one person: ids, the search's parameters, status and "
+    "progress, no text; its file goes when it expires, a download is refused once a story in it "
+    "may no longer be used, and a pack's file is the render the curate hook deletes",
 }
 
 
