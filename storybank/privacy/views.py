@@ -69,6 +69,8 @@ def withdraw(story_id: int) -> Page:
         )
     except InvalidInput as error:
         show_error_on_form(form, error)
-        return _page(story, ConsentForm(obj=story.current_consent), form, error.status)
+        # This POST holds only the tick; read from it, every use would show unticked.
+        consent = ConsentForm(formdata=None, obj=story.current_consent)
+        return _page(story, consent, form, error.status)
     flash("Consent withdrawn. The story and everything made from it have been erased.")
     return redirect(url_for(HOME_BY_ROLE.get(current_user.role, "home")))

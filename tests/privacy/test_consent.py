@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from storybank.core.audit import AuditEvent
@@ -81,6 +83,20 @@ def test_withdrawal_needs_the_confirmation_tick(factories, login_as):
     response = post_form(client, f"/stories/{public_id(story_id)}/withdraw", {"confirm": "y"})
     assert response.status_code == 302
     assert client.get(f"/stories/{public_id(story_id)}").status_code == 404
+
+
+def test_a_refused_withdrawal_shows_the_consent_as_it_stands(factories, login_as):
+    """The consent ticks on the refusal page are the stored consent, not the empty withdrawal
+    form: saving them from there must not narrow anything the reporter did not untick."""
+    reporter = factories.user("reporter")
+    story_id = factories.story(reporter, text=TEXT).id
+    client = login_as(reporter)
+    response = post_form(client, f"/stories/{public_id(story_id)}/withdraw", {})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert re.search(r'<input checked id="events" name="events" type="checkbox"', page)
+    assert re.search(r'<input checked id="research" name="research" type="checkbox"', page)
+    assert not re.search(r'<input checked id="audio_at_events"', page)
 
 
 def test_the_story_page_links_to_consent_for_its_reporter_only(factories, login_as, app):
