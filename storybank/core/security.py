@@ -11,6 +11,8 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'"
 )
 
+PERMISSIONS_POLICY = "camera=(), geolocation=(), microphone=(self)"
+
 
 def add_security_headers(response: Response) -> Response:
     """Forbid inline scripts, framing, sniffing, referrers and caching of private pages."""
@@ -18,7 +20,8 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("Permissions-Policy", "camera=(), geolocation=(), microphone=(self)")
+    # The microphone is for recording a story on the new-story page, from this site only.
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     if not response.headers.get("Cache-Control"):
         response.headers["Cache-Control"] = "no-store"
     return response

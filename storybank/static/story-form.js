@@ -214,7 +214,7 @@ function send(file, storyForm, state, fileInput) {
   const retry = box.querySelector("[data-upload-retry]");
   const megabytes = (bytes) => (bytes / 1048576).toFixed(1);
   box.hidden = false;
-  box.scrollIntoView({ block: "center", behavior: "smooth" });
+  box.scrollIntoView({ block: "center" });
   const token = document.querySelector("meta[name=csrf-token]").content;
   const kept = state.chosen?.details;
   const upload = new window.tus.Upload(file, {
