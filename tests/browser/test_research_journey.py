@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 import time
 import zipfile
 from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -264,14 +266,65 @@ def open_charts(page: Page, watch: Watch, size: str) -> None:
     assert results_count(page) == 3
 
 
-def download(page: Page, label: str, folder: Path) -> bytes:
-    """Click an export link and return the file the browser downloaded."""
+@pytest.fixture
+def queue_after_a_moment(app) -> Iterator[None]:
+    """Run output jobs (PDFs, exports) on a thread a moment after they are queued, as a worker
+    would, so that the page shows them waiting and the bar moves without a reload."""
+    from storybank.exports import jobs
+
+    threads: list[threading.Thread] = []
+
+    def later(job_id: int) -> None:
+        def run() -> None:
+            time.sleep(2.5)
+            with app.app_context():
+                jobs.run_output_job(job_id)
+
+        thread = threading.Thread(target=run, name=f"output-job-{job_id}", daemon=True)
+        threads.append(thread)
+        thread.start()
+
+    real = jobs._enqueue
+    jobs._enqueue = later  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        jobs._enqueue = real  # type: ignore[assignment]
+        for thread in threads:
+            thread.join(timeout=60)
+
+
+def follow_job(page: Page, watch: Watch, size: str, name: str, download: str) -> None:
+    """On a job's page: the bar is in view at once (on a phone too), says what it is doing
+    while the job waits or runs, and fills; then the download appears."""
+    bar = page.locator("section.job progress")
+    bar.wait_for()
+    box = bar.bounding_box()
+    assert box and box["y"] + box["height"] <= page.viewport_size["height"], box
+    label = page.locator("section.job [aria-live=polite]")
+    assert bar.get_attribute("aria-labelledby") == label.get_attribute("id")
+    assert re.search(r"Waiting to start|Making", label.inner_text()), label.inner_text()
+    page.get_by_role("link", name=download).wait_for(state="visible")
+    assert bar.evaluate("(el) => el.value") == 1
+    assert label.inner_text().startswith("Ready")
+    check_page(page, watch, size, name)
+
+
+def download(page: Page, watch: Watch, size: str, label: str, folder: Path) -> bytes:
+    """Start an export from the menu, watch it being made, and return the file downloaded."""
+    if not page.locator("details.export-menu").evaluate("(el) => el.open"):
+        page.locator("details.export-menu > summary").click()
+    page.get_by_role("button", name=label, exact=True).click()
+    page.wait_for_load_state()
+    follow_job(page, watch, size, f"export-{label.split()[0].lower()}", "Download the export")
     with page.expect_download() as started:
-        page.get_by_role("link", name=label, exact=True).click()
+        page.get_by_role("link", name="Download the export").click()
     downloaded = started.value
     assert downloaded.failure() is None
     path = folder / downloaded.suggested_filename
     downloaded.save_as(path)
+    page.go_back()
+    page.wait_for_load_state()
     return path.read_bytes()
 
 
@@ -280,12 +333,12 @@ def download_exports(page: Page, watch: Watch, size: str, world: World, folder: 
     page.locator("details.export-menu > summary").click()
     check_page(page, watch, size, "export-menu")
     expected = {world.ids[key] for key in ("garden", "keys", "plot")}
-    table = download(page, "Stories (CSV)", folder).decode("utf-8-sig")
+    table = download(page, watch, size, "Stories (CSV)", folder).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(table)))
     assert {int(row["story_id"]) for row in rows} == expected
     assert all("community" in row["themes"] for row in rows)
     assert MARKER not in table.lower()
-    project = download(page, "QualCoder or NVivo project (.qdpx)", folder)
+    project = download(page, watch, size, "QualCoder or NVivo project (.qdpx)", folder)
     with zipfile.ZipFile(io.BytesIO(project)) as archive:
         assert "project.qde" in archive.namelist()
         qde = archive.read("project.qde").decode("utf-8")
@@ -297,6 +350,8 @@ def download_exports(page: Page, watch: Watch, size: str, world: World, folder: 
 
 def open_earlier_exports(page: Page, watch: Watch, size: str) -> None:
     """ "Your exports" lists both downloads, with their search."""
+    if not page.locator("details.export-menu").evaluate("(el) => el.open"):
+        page.locator("details.export-menu > summary").click()
     page.get_by_role("link", name="Your exports").click()
     page.get_by_role("heading", level=1, name="Your exports").wait_for()
     cards = page.locator("main ul.cards > li")
@@ -309,7 +364,12 @@ def open_earlier_exports(page: Page, watch: Watch, size: str) -> None:
 
 @pytest.mark.parametrize("size", list(VIEWPORTS))
 def test_a_researcher_searches_charts_and_exports_in_a_real_browser(
-    size: str, chromium: Browser, live_server: LiveServer, world: World, tmp_path: Path
+    size: str,
+    chromium: Browser,
+    live_server: LiveServer,
+    world: World,
+    tmp_path: Path,
+    queue_after_a_moment: None,
 ) -> None:
     width, height = VIEWPORTS[size]
     watch = Watch(base_url=live_server.url)
@@ -326,5 +386,6 @@ def test_a_researcher_searches_charts_and_exports_in_a_real_browser(
         open_earlier_exports(page, watch, size)
     finally:
         context.close()
-    assert len(watch.visited) == 9  # login, two-step set-up and recovery codes, then 6 pages
+    # login, two-step set-up and recovery codes, then 6 pages and the two exports being made
+    assert len(watch.visited) == 11
     assert watch.problems == []
