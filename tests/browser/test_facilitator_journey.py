@@ -20,6 +20,8 @@ from tests.browser.conftest import LiveServer
 from tests.browser.test_research_journey import VIEWPORTS
 from tests.browser.test_research_journey import Watch
 from tests.browser.test_research_journey import check_page
+from tests.browser.test_research_journey import follow_job
+from tests.browser.test_research_journey import queue_after_a_moment  # noqa: F401
 from tests.browser.test_research_journey import second_step
 from tests.factories import Factories
 
@@ -172,9 +174,14 @@ def write_prompts(page: Page, watch: Watch, size: str) -> None:
     check_page(page, watch, size, "pack-planned")
 
 
-def print_pack(page: Page) -> str:
-    """Click "Print (PDF)" (it opens in the browser's viewer) and return the PDF's text."""
-    link = page.get_by_role("link", name="Print (PDF)")
+def print_pack(page: Page, watch: Watch, size: str) -> str:
+    """Click "Print (PDF)", watch the PDF being made, open it (in the browser's viewer) and
+    return its text."""
+    pack_url = page.url
+    page.get_by_role("button", name="Print (PDF)").first.click()
+    page.wait_for_load_state()
+    follow_job(page, watch, size, "pack-printing", "Download the PDF")
+    link = page.get_by_role("link", name="Download the PDF")
     href = link.get_attribute("href")
     assert href
     with page.expect_response(lambda response: response.url.endswith(href)) as answered:
@@ -185,7 +192,7 @@ def print_pack(page: Page) -> str:
     # Chromium's viewer keeps the bytes to itself, so fetch them again with the same session.
     data = page.request.get(response.url).body()
     assert data.startswith(b"%PDF-")
-    page.go_back()
+    page.goto(pack_url)
     page.get_by_role("heading", level=1, name="Build the pack").wait_for()
     return "\n".join(sheet.extract_text() or "" for sheet in PdfReader(io.BytesIO(data)).pages)
 
@@ -224,9 +231,13 @@ def record_action(page: Page, watch: Watch, size: str) -> None:
     check_page(page, watch, size, "event-after")
 
 
+@pytest.mark.usefixtures("queue_after_a_moment")
 @pytest.mark.parametrize("size", list(VIEWPORTS))
 def test_a_facilitator_builds_prints_and_runs_a_pack_in_a_real_browser(
-    size: str, chromium: Browser, live_server: LiveServer, world: World
+    size: str,
+    chromium: Browser,
+    live_server: LiveServer,
+    world: World,
 ) -> None:
     width, height = VIEWPORTS[size]
     watch = Watch(base_url=live_server.url)
@@ -243,7 +254,7 @@ def test_a_facilitator_builds_prints_and_runs_a_pack_in_a_real_browser(
         add_stories(page, watch, size)
         pick_quote(page, watch, size)
         write_prompts(page, watch, size)
-        printed = print_pack(page)
+        printed = print_pack(page, watch, size)
         show_digest(page, watch, size)
         record_action(page, watch, size)
     finally:
