@@ -48,11 +48,27 @@ def test_passwords_are_stored_as_argon2id_hashes(factories):
     assert Factories.PASSWORD not in user.password_hash
 
 
-def test_production_hashing_uses_argon2id_default_parameters(make_app):
+def test_production_hashing_uses_owasps_argon2id_setting(make_app):
     app = make_app(FAST_PASSWORD_HASHING=False)
     with app.app_context():
         hashed = accounts.hash_password("a long enough password")
-    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert hashed.startswith("$argon2id$v=19$m=47104,t=1,p=1$")
+
+
+def test_a_hash_made_with_older_settings_is_redone_at_sign_in(make_app):
+    from argon2 import PasswordHasher
+
+    from tests.factories import Factories as Made
+
+    app = make_app(FAST_PASSWORD_HASHING=False)
+    with app.app_context():
+        user = Made(app).user("reporter")
+        user.password_hash = PasswordHasher().hash(Made.PASSWORD)  # argon2-cffi's old default
+        db.session.commit()
+        client = app.test_client()
+        assert login(client, user.email).status_code == 302
+        db.session.refresh(user)
+        assert user.password_hash.startswith("$argon2id$v=19$m=47104,t=1,p=1$")
 
 
 def test_login_with_the_right_password_starts_a_session(client, factories):
