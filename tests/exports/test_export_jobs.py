@@ -282,3 +282,24 @@ def test_someone_elses_export_job_is_a_404_on_every_url(
     for url in (base, f"{base}.json", f"{base}/file"):
         assert client.get(url).status_code == 404, url
     assert post_form(client, f"{base}/retry").status_code == 404
+
+
+def test_the_queue_message_is_the_job_id_and_a_worker_runs_it(make_app):
+    app = make_app(QUEUE_IMMEDIATE=False, QUEUE_URL="memory://")
+    huey = app.extensions["storybank_queue"].huey
+    with app.app_context():
+        from tests.factories import Factories
+
+        researcher = Factories(app).user("researcher")
+        job = background.start_export(researcher, SearchQuery(text="beans"), "stories_csv")
+        assert job.status == "queued"
+        raw = huey.storage.dequeue()
+        assert b"beans" not in raw  # the search stays in the job's row
+        message = huey.serializer.deserialize(raw)
+        assert message.name.endswith("storybank.run_output_job")
+        assert (message.args, message.kwargs) == ((job.id,), {})
+        huey.execute(huey._registry.create_task(message))  # as a consumer would
+        db.session.expire_all()
+        assert db.session.get(OutputJob, job.id).status == "done"
+        with pytest.raises(TypeError):
+            jobs._enqueue("story text")  # type: ignore[arg-type]
