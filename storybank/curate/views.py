@@ -392,6 +392,7 @@ def download(event_id: int, kind: str) -> Response:
 
 @bp.record_once
 def _register_output_task(state: BlueprintSetupState) -> None:
+    """Register the output jobs' task on the app's queue, so that workers know it too."""
     output_jobs.init_app(state.app)
 
 

@@ -45,6 +45,7 @@ def download(kind: str) -> Response:
 
 @bp.record_once
 def _register_output_task(state: BlueprintSetupState) -> None:
+    """Register the output jobs' task on the app's queue, so that workers know it too."""
     jobs.init_app(state.app)
 
 
