@@ -135,6 +135,7 @@ def show(event_id: int) -> str:
     """An event: details, pack outputs, what was said and the actions agreed."""
     screen = screens.show_event(current_user, event_id)
     discussion = DiscussionForm(data={"discussion_notes": screen.event.discussion_notes})
+    made = renders.latest_pack_renders(current_user, event_id) if screen.may_build else []
     return render_template(
         "events/show.html",
         screen=screen,
@@ -142,6 +143,7 @@ def show(event_id: int) -> str:
         discussion=discussion,
         action_form=_action_form(screen, None),
         form=EmptyForm(),
+        render_jobs=made,
     )
 
 

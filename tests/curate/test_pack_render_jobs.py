@@ -269,3 +269,12 @@ def test_someone_elses_job_is_a_404_on_every_url(client, login_as, people, pack,
     for url in (base, f"{base}.json", f"{base}/file"):
         assert client.get(url).status_code == 404, url
     assert post_form(client, f"{base}/retry").status_code == 404
+
+
+def test_the_event_page_links_back_to_the_files_you_asked_for(client, login_as, people, pack):
+    job = renders.start_pack_render(people["facilitator"], pack["event_id"], "docx")
+    renders.start_pack_render(people["admin"], pack["event_id"], "pdf")
+    login_as(people["facilitator"])
+    page = client.get(f"/events/{pack['event_id']}").get_data(as_text=True)
+    assert f"/events/{pack['event_id']}/renders/{job.id}" in page and "DOCX (ready)" in page
+    assert "PDF (ready)" not in page  # the admin's file is the admin's
