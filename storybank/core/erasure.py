@@ -33,6 +33,8 @@ HOOKS: tuple[ErasureHook, ...] = (
     ErasureHook("stories", media="storybank.stories.erasure:media_prefixes"),
     ErasureHook("tag", rows="storybank.tag.erasure:forget_decisions"),
     ErasureHook("curate", rows="storybank.curate.withdrawal:forget_story"),
+    # Export files made in the background that hold the story are deleted, their jobs failed.
+    ErasureHook("exports", rows="storybank.exports.jobs:drop_files_holding"),
     # The FTS5 tables (SQLite) follow search_documents by trigger; scrub_sqlite then merges them.
     ErasureHook(
         "search",

@@ -94,13 +94,7 @@ def story_consent_changed(story_id: int, actor_id: int | None) -> None:
 
 
 def forget_story(story_id: int) -> None:
-    """Erasure hook: before the story's rows go, note the change on every pack that held it,
-    and delete every export file made in the background that holds it."""
-    # Exports have no erasure hook of their own (core.erasure lists the hooks); this one runs
-    # on every erasure, so it removes their files too.
-    from storybank.exports.jobs import drop_files_holding
-
-    drop_files_holding(story_id)
+    """Erasure hook: before the story's rows go, note the change on every pack that held it."""
     take_story_out_of_packs(
         story_id,
         f"{story_label(story_id)} was erased and has left the pack. Destroy any printed copies "

@@ -6,6 +6,8 @@ from flask import Flask
 
 from storybank.core.jobs import TaskQueue
 from storybank.core.jobs import huey_from_url
+from storybank.exports.jobs import sweep_expired_outputs
+from storybank.extensions import db
 from storybank.pipeline.services import resume_abandoned_jobs
 from storybank.pipeline.services import run_job
 from storybank.pipeline.services import sweep_storage
@@ -27,6 +29,8 @@ def init_app(app: Flask) -> TaskQueue:
     def sweep_storage_in_app() -> None:
         with app.app_context():
             delete_expired_uploads()
+            sweep_expired_outputs()
+            db.session.commit()
             sweep_storage()
 
     queue = TaskQueue(huey, run_job_in_app, resume_jobs_in_app, sweep_storage_in_app)

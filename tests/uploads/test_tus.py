@@ -249,3 +249,16 @@ def test_another_reporters_upload_cannot_be_submitted(world):
     assert answer.status_code == 400
     assert "was not found on the server" in answer.get_data(as_text=True)
     assert db.session.scalar(select(Story.id)) is None
+
+
+def test_the_periodic_sweep_removes_expired_uploads(world):
+    app, people, _site = world
+    client = _client(app, people["reporter"])
+    location = _create(client, 20).headers["Location"]
+    _patch(client, location, 0, b"x" * 10)
+    upload = db.session.scalar(select(ResumableUpload))
+    upload.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    app.extensions["storybank_queue"]._sweep.call_local()
+    db.session.expire_all()
+    assert db.session.scalar(select(ResumableUpload.id)) is None
