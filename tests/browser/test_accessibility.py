@@ -20,9 +20,10 @@ from storybank.curate.events import EventDetails
 from storybank.curate.events import create_event
 from storybank.stories.models import Story
 from tests.browser.conftest import LiveServer
-from tests.browser.test_research_journey import VIEWPORTS
-from tests.browser.test_research_journey import Watch
-from tests.browser.test_research_journey import second_step
+from tests.browser.journey import VIEWPORTS
+from tests.browser.journey import Watch
+from tests.browser.journey import log_in
+from tests.browser.journey import new_page
 from tests.factories import Factories
 
 if TYPE_CHECKING:
@@ -115,20 +116,6 @@ def world(app, publish: Callable[..., Story], factories: Factories) -> World:
     )
 
 
-def sign_in(page: Page, base_url: str, email: str, watch: Watch, size: str) -> None:
-    """The login page is checked too; then the password form and, if needed, the code."""
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(Factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
-    if page.get_by_role("heading", level=1, name="Set up two-step sign-in").count() or (
-        page.get_by_role("heading", level=1, name="Enter your code").count()
-    ):
-        second_step(page, email, watch, size)
-    page.get_by_role("button", name="Log out").wait_for()
-
-
 def violations(page: Page, source: str) -> list[dict[str, object]]:
     """axe's serious and critical violations on the page as it stands."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
@@ -142,21 +129,17 @@ def test_main_pages_have_no_serious_accessibility_violations(
     size: str, chromium: Browser, live_server: LiveServer, world: World
 ) -> None:
     source = axe_source()
-    width, height = VIEWPORTS[size]
     report: dict[str, list[dict[str, object]]] = {}
     checked = 0
     for role, email in (("reporter", world.reporter_email), ("admin", world.admin_email)):
         watch = Watch(base_url=live_server.url)
-        context = chromium.new_context(viewport={"width": width, "height": height})
-        watch.attach(context)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
+        context, page = new_page(chromium, size, watch, timeout=20_000)
         try:
             if role == "reporter":
                 page.goto(f"{live_server.url}/login")
                 report["login"] = violations(page, source)
                 checked += 1
-            sign_in(page, live_server.url, email, watch, size)
+            log_in(page, live_server.url, email, watch, f"{size}-accessibility-{role}")
             for name, path in world.pages[role]:
                 page.goto(f"{live_server.url}{path}")
                 page.wait_for_load_state()

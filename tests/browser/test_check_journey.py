@@ -22,14 +22,16 @@ from tests.browser.conftest import LiveServer
 from tests.browser.journey import VIEWPORTS
 from tests.browser.journey import Watch
 from tests.browser.journey import check_page
+from tests.browser.journey import expect_problems_only_for
+from tests.browser.journey import flash
 from tests.browser.journey import log_in
+from tests.browser.journey import new_page
+from tests.browser.journey import press
 from tests.conftest import public_id
 from tests.factories import Factories
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
-    from playwright.sync_api import BrowserContext
-    from playwright.sync_api import Locator
     from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
@@ -85,27 +87,6 @@ def world(factories: Factories) -> World:
     return World(reporter.email, reviewer.email, story.id)
 
 
-def new_page(chromium: Browser, size: str, watch: Watch) -> tuple[BrowserContext, Page]:
-    """A browser context of the size, watched from before its first page opens."""
-    width, height = VIEWPORTS[size]
-    context = chromium.new_context(viewport={"width": width, "height": height})
-    watch.attach(context)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
-
-
-def press(page: Page, button: Locator) -> None:
-    """Click a form's button and wait for the page the form's answer leads to."""
-    with page.expect_navigation():
-        button.click()
-
-
-def flash(page: Page) -> str:
-    """The page's messages after an action."""
-    return " ".join(page.locator("p.flash").all_inner_texts())
-
-
 def open_review(page: Page, base_url: str, story_id: int) -> None:
     """The reviewer's page for the story."""
     page.goto(f"{base_url}/review/{public_id(story_id)}")
@@ -140,13 +121,22 @@ def open_check(page: Page, watch: Watch, size: str, base_url: str, email: str) -
     check_page(page, watch, size, "check")
 
 
+def back_on_the_story(page: Page, message: str, check: str) -> None:
+    """After the storyteller's answer: the story's page, with the answer's message and the
+    check's new state."""
+    page.get_by_role("heading", level=1, name=TITLE).wait_for()
+    assert message in flash(page)
+    assert check in page.locator("#storyteller-check").inner_text()
+
+
 def storyteller_agrees(page: Page, watch: Watch, size: str) -> None:
     """The storyteller agrees; the story page says so."""
     press(page, page.get_by_role("button", name="The storyteller has seen it and agrees"))
-    page.get_by_role("heading", level=1, name=TITLE).wait_for()
-    assert "The storyteller's agreement is recorded" in flash(page)
-    section = page.locator("#storyteller-check")
-    assert "The storyteller agreed to what others will read." in section.inner_text()
+    back_on_the_story(
+        page,
+        "The storyteller's agreement is recorded",
+        "The storyteller agreed to what others will read.",
+    )
     check_page(page, watch, size, "story-agreed")
 
 
@@ -156,19 +146,15 @@ def storyteller_asks_changes(page: Page, watch: Watch, size: str) -> None:
     page.get_by_role("heading", level=1, name="Check with the storyteller").wait_for()
     message = "Write what the storyteller wants changed, so the reviewer knows what to do."
     assert message in page.locator("main .errors").inner_text()
-    # The refusal answers 400, which the watch records (and the console reports): the only
-    # problems expected.
-    assert watch.problems[0].startswith("HTTP 400 for "), watch.problems
-    assert watch.problems[0].endswith("/check/changes")
-    assert all("/check/changes" in problem for problem in watch.problems), watch.problems
-    watch.problems.clear()
+    expect_problems_only_for(watch, 400, "/check/changes")
     check_page(page, watch, size, "check-note-missing")
     page.get_by_label("What does the storyteller want changed?").fill(NOTE)
     press(page, page.get_by_role("button", name="Send it back with this note"))
-    page.get_by_role("heading", level=1, name=TITLE).wait_for()
-    assert "Sent back to the reviewer with the storyteller's note." in flash(page)
-    section = page.locator("#storyteller-check")
-    assert "You sent it back with the storyteller's note." in section.inner_text()
+    back_on_the_story(
+        page,
+        "Sent back to the reviewer with the storyteller's note.",
+        "You sent it back with the storyteller's note.",
+    )
     check_page(page, watch, size, "story-sent-back")
 
 

@@ -17,12 +17,15 @@ from pypdf import PdfReader
 
 from storybank.stories.models import Story
 from tests.browser.conftest import LiveServer
-from tests.browser.test_research_journey import VIEWPORTS
-from tests.browser.test_research_journey import Watch
-from tests.browser.test_research_journey import check_page
-from tests.browser.test_research_journey import follow_job
-from tests.browser.test_research_journey import queue_after_a_moment  # noqa: F401
-from tests.browser.test_research_journey import second_step
+from tests.browser.journey import VIEWPORTS
+from tests.browser.journey import Watch
+from tests.browser.journey import check_page
+from tests.browser.journey import follow_job
+from tests.browser.journey import log_in
+from tests.browser.journey import new_page
+from tests.browser.journey import open_from_menu
+from tests.browser.journey import queue_after_a_moment  # noqa: F401
+from tests.browser.journey import select_text
 from tests.factories import Factories
 
 if TYPE_CHECKING:
@@ -66,16 +69,9 @@ def world(publish: Callable[..., Story], factories: Factories) -> World:
     return World(facilitator_email=factories.user("facilitator").email, stories=stories)
 
 
-def log_in(page: Page, base_url: str, email: str, watch: Watch, size: str) -> None:
-    """Log in through the real form and finish two-step sign-in, then open Events."""
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(Factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
-    second_step(page, email, watch, size)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Events").click()
-    page.get_by_role("heading", level=1).wait_for()
+def open_events(page: Page, watch: Watch, size: str) -> None:
+    """The facilitator's events, from the main navigation."""
+    open_from_menu(page, "Events", "Conversation of Change events")
     check_page(page, watch, size, "events")
 
 
@@ -129,20 +125,7 @@ def pick_quote(page: Page, watch: Watch, size: str) -> None:
     entry = page.locator("#in-pack ol.pack-entries > li").nth(0)
     entry.get_by_role("link", name="Pick quotes").click()
     page.get_by_role("heading", level=1, name="Pick quotes").wait_for()
-    page.evaluate(
-        """(words) => {
-          const source = document.querySelector("#quote-source");
-          const node = source.firstChild;
-          const start = node.textContent.indexOf(words);
-          const range = document.createRange();
-          range.setStart(node, start);
-          range.setEnd(node, start + words.length);
-          const selection = document.getSelection();
-          selection.removeAllRanges();
-          selection.addRange(range);
-        }""",
-        QUOTE,
-    )
+    select_text(page, "#quote-source", QUOTE)
     passage = page.get_by_label("Passage", exact=False)
     page.wait_for_function(
         "(words) => document.querySelector('[data-quote-passage]').value === words", arg=QUOTE
@@ -239,24 +222,20 @@ def test_a_facilitator_builds_prints_and_runs_a_pack_in_a_real_browser(
     live_server: LiveServer,
     world: World,
 ) -> None:
-    width, height = VIEWPORTS[size]
     watch = Watch(base_url=live_server.url)
-    context = chromium.new_context(
-        viewport={"width": width, "height": height}, accept_downloads=True
-    )
-    watch.attach(context)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
+    context, page = new_page(chromium, size, watch, timeout=30_000)
+    shots = f"{size}-facilitator"
     began = time.monotonic()
     try:
-        log_in(page, live_server.url, world.facilitator_email, watch, size)
-        plan_event(page, watch, size)
-        add_stories(page, watch, size)
-        pick_quote(page, watch, size)
-        write_prompts(page, watch, size)
-        printed = print_pack(page, watch, size)
-        show_digest(page, watch, size)
-        record_action(page, watch, size)
+        log_in(page, live_server.url, world.facilitator_email, watch, shots)
+        open_events(page, watch, shots)
+        plan_event(page, watch, shots)
+        add_stories(page, watch, shots)
+        pick_quote(page, watch, shots)
+        write_prompts(page, watch, shots)
+        printed = print_pack(page, watch, shots)
+        show_digest(page, watch, shots)
+        record_action(page, watch, shots)
     finally:
         context.close()
     took = time.monotonic() - began

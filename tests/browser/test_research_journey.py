@@ -6,37 +6,33 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
-import time
 import zipfile
 from collections.abc import Callable
-from collections.abc import Iterator
 from dataclasses import dataclass
-from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyotp
 import pytest
 
 from storybank.stories.models import Story
-from tests.browser.conftest import ARTIFACTS
-from tests.browser.conftest import CSP_LISTENER
-from tests.browser.conftest import SAVED_SCREENSHOTS
 from tests.browser.conftest import LiveServer
+from tests.browser.journey import VIEWPORTS
+from tests.browser.journey import Watch
+from tests.browser.journey import check_page
+from tests.browser.journey import follow_job
+from tests.browser.journey import log_in
+from tests.browser.journey import new_page
+from tests.browser.journey import open_from_menu
+from tests.browser.journey import queue_after_a_moment  # noqa: F401
+from tests.browser.journey import results_count
 from tests.conftest import public_id
 from tests.factories import Factories
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
-    from playwright.sync_api import BrowserContext
-    from playwright.sync_api import ConsoleMessage
     from playwright.sync_api import Page
-    from playwright.sync_api import Response
 
 pytestmark = pytest.mark.browser
-
-VIEWPORTS = {"desktop": (1280, 800), "phone": (360, 740)}
 
 # Invented sentences only. WITHHELD's storyteller did not agree to research, and its marker word
 # is in no other story, so any sight of it is a leak.
@@ -60,40 +56,6 @@ class World:
     ids: dict[str, int]
 
 
-@dataclass
-class Watch:
-    """Everything the browser saw go wrong: CSP violations, script errors, failed requests."""
-
-    base_url: str
-    problems: list[str] = field(default_factory=list)
-    visited: list[str] = field(default_factory=list)
-
-    def attach(self, context: BrowserContext) -> None:
-        """Listen on a browser context (before any page opens)."""
-        context.expose_binding(
-            "reportCspViolation", lambda _source, text: self.problems.append(f"CSP: {text}")
-        )
-        context.add_init_script(CSP_LISTENER)
-        context.on("page", self.attach_page)
-
-    def attach_page(self, page: Page) -> None:
-        """Record console errors, uncaught exceptions and failed same-site responses."""
-        page.on("console", self.check_console)
-        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        page.on("response", self.check_response)
-
-    def check_console(self, message: ConsoleMessage) -> None:
-        """A console error is a script error, a blocked resource or a failed load."""
-        if message.type == "error":
-            self.problems.append(f"console: {message.text} at {message.location}")
-
-    def check_response(self, response: Response) -> None:
-        """A response of 400 or more from the app is a broken link or a failed request."""
-        ours = response.url.startswith(self.base_url)
-        if ours and response.status >= 400:
-            self.problems.append(f"HTTP {response.status} for {response.url}")
-
-
 @pytest.fixture
 def world(publish: Callable[..., Story], factories: Factories) -> World:
     """Five stories for research at two sites, and one whose storyteller did not agree."""
@@ -114,82 +76,11 @@ def world(publish: Callable[..., Story], factories: Factories) -> World:
     return World(researcher_email=factories.user("researcher").email, ids=ids)
 
 
-def check_page(page: Page, watch: Watch, size: str, name: str) -> None:
-    """Nothing scrolls sideways and nothing went wrong; keep a screenshot of the page."""
-    overflow = page.evaluate(
-        """() => {
-          const width = window.innerWidth;
-          const wide = [...document.querySelectorAll("body *")]
-            .filter((el) => el.getBoundingClientRect().right > width + 1)
-            .filter((el) => !el.closest(".table-scroll"))
-            .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
-          return {scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 8)};
-        }"""
-    )
-    assert overflow["scroll"] <= overflow["width"] + 1, f"{name} scrolls sideways: {overflow}"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{size}-{len(watch.visited) + 1:02d}-{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    SAVED_SCREENSHOTS.append(path)
-    watch.visited.append(page.url)
-    assert watch.problems == [], f"on {name}: {watch.problems}"
-
-
-def results_count(page: Page) -> int:
-    """The number in the "N stories found" heading."""
-    heading = page.locator("#results-heading").inner_text()
-    match = re.fullmatch(r"(\d+) (story|stories) found", heading.strip())
-    assert match, heading
-    return int(match.group(1))
-
-
 def search_for(page: Page, words: str) -> None:
     """Type words into the search box and search."""
     page.get_by_label("Words", exact=True).fill(words)
     page.get_by_role("button", name="Search", exact=True).click()
     page.wait_for_load_state()
-
-
-_SECRETS: dict[str, str] = {}
-
-
-def second_step(page: Page, email: str, watch: Watch, size: str) -> None:
-    """Set up two-step sign-in (the first time) or type the app's code, as a person would.
-
-    The code is the next time step's (accepted for clock drift), so the second sign-in
-    within one 30-second step does not reuse the code the first one used.
-    """
-    if page.get_by_role("heading", level=1, name="Set up two-step sign-in").count():
-        check_page(page, watch, size, "two-step-set-up")
-        assert page.locator("img.qr-code").get_attribute("src").startswith("data:image/svg+xml")
-        secret = page.locator("code.secret-key").inner_text().replace(" ", "")
-        _SECRETS[email] = secret
-        page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
-        page.get_by_role("button", name="Turn on two-step sign-in").click()
-        page.get_by_role("heading", level=1, name="Two-step sign-in is on").wait_for()
-        check_page(page, watch, size, "two-step-recovery-codes")
-        page.get_by_role("link", name="I have kept my codes: continue").click()
-    else:
-        page.get_by_role("heading", level=1, name="Enter your code").wait_for()
-        check_page(page, watch, size, "two-step-code")
-        totp = pyotp.TOTP(_SECRETS[email])
-        page.get_by_label("Code").fill(totp.at(time.time() + totp.interval))
-        page.get_by_role("button", name="Sign in").click()
-
-
-def log_in(page: Page, base_url: str, email: str, watch: Watch, size: str) -> None:
-    """Log in through the real form (with its CSRF token) and open "Search stories"."""
-    page.goto(f"{base_url}/login")
-    check_page(page, watch, size, "login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(Factories.PASSWORD)
-    assert page.locator("form input[name=csrf_token]").get_attribute("value")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
-    second_step(page, email, watch, size)
-    page.get_by_role("button", name="Log out").wait_for()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Search stories").click()
-    page.get_by_role("heading", level=1, name="Search stories").wait_for()
 
 
 def try_words_and_phrases(page: Page, watch: Watch, size: str, world: World) -> None:
@@ -266,50 +157,6 @@ def open_charts(page: Page, watch: Watch, size: str) -> None:
     assert results_count(page) == 3
 
 
-@pytest.fixture
-def queue_after_a_moment(app) -> Iterator[None]:
-    """Run output jobs (PDFs, exports) on a thread a moment after they are queued, as a worker
-    would, so that the page shows them waiting and the bar moves without a reload."""
-    from storybank.exports import jobs
-
-    threads: list[threading.Thread] = []
-
-    def later(job_id: int) -> None:
-        def run() -> None:
-            time.sleep(2.5)
-            with app.app_context():
-                jobs.run_output_job(job_id)
-
-        thread = threading.Thread(target=run, name=f"output-job-{job_id}", daemon=True)
-        threads.append(thread)
-        thread.start()
-
-    real = jobs._enqueue
-    jobs._enqueue = later  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        jobs._enqueue = real  # type: ignore[assignment]
-        for thread in threads:
-            thread.join(timeout=60)
-
-
-def follow_job(page: Page, watch: Watch, size: str, name: str, download: str) -> None:
-    """On a job's page: the bar is in view at once (on a phone too), says what it is doing
-    while the job waits or runs, and fills; then the download appears."""
-    bar = page.locator("section.job progress")
-    bar.wait_for()
-    box = bar.bounding_box()
-    assert box and box["y"] + box["height"] <= page.viewport_size["height"], box
-    label = page.locator("section.job [aria-live=polite]")
-    assert bar.get_attribute("aria-labelledby") == label.get_attribute("id")
-    assert re.search(r"Waiting to start|Making", label.inner_text()), label.inner_text()
-    page.get_by_role("link", name=download).wait_for(state="visible")
-    assert bar.evaluate("(el) => el.value") == 1
-    assert label.inner_text().startswith("Ready")
-    check_page(page, watch, size, name)
-
-
 def download(page: Page, watch: Watch, size: str, label: str, folder: Path) -> bytes:
     """Start an export from the menu, watch it being made, and return the file downloaded."""
     if not page.locator("details.export-menu").evaluate("(el) => el.open"):
@@ -362,6 +209,7 @@ def open_earlier_exports(page: Page, watch: Watch, size: str) -> None:
     check_page(page, watch, size, "exports")
 
 
+@pytest.mark.usefixtures("queue_after_a_moment")
 @pytest.mark.parametrize("size", list(VIEWPORTS))
 def test_a_researcher_searches_charts_and_exports_in_a_real_browser(
     size: str,
@@ -369,21 +217,18 @@ def test_a_researcher_searches_charts_and_exports_in_a_real_browser(
     live_server: LiveServer,
     world: World,
     tmp_path: Path,
-    queue_after_a_moment: None,
 ) -> None:
-    width, height = VIEWPORTS[size]
     watch = Watch(base_url=live_server.url)
-    context = chromium.new_context(viewport={"width": width, "height": height})
-    watch.attach(context)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    context, page = new_page(chromium, size, watch)
+    shots = f"{size}-research"
     try:
-        log_in(page, live_server.url, world.researcher_email, watch, size)
-        try_words_and_phrases(page, watch, size, world)
-        filter_by_theme(page, watch, size, world)
-        open_charts(page, watch, size)
-        download_exports(page, watch, size, world, tmp_path)
-        open_earlier_exports(page, watch, size)
+        log_in(page, live_server.url, world.researcher_email, watch, shots)
+        open_from_menu(page, "Search stories")
+        try_words_and_phrases(page, watch, shots, world)
+        filter_by_theme(page, watch, shots, world)
+        open_charts(page, watch, shots)
+        download_exports(page, watch, shots, world, tmp_path)
+        open_earlier_exports(page, watch, shots)
     finally:
         context.close()
     # login, two-step set-up and recovery codes, then 6 pages and the two exports being made

@@ -27,12 +27,16 @@ from tests.browser.conftest import LiveServer
 from tests.browser.journey import VIEWPORTS
 from tests.browser.journey import Watch
 from tests.browser.journey import check_page
+from tests.browser.journey import expect_problems_only_for
 from tests.browser.journey import log_in
+from tests.browser.journey import new_page
+from tests.browser.journey import open_from_menu
+from tests.browser.journey import press
+from tests.browser.journey import results_count
 from tests.factories import Factories
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
-    from playwright.sync_api import BrowserContext
     from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
@@ -106,54 +110,17 @@ def world(app: Flask, publish: Callable[..., Story], factories: Factories) -> Wo
     )
 
 
-def new_page(chromium: Browser, size: str, watch: Watch) -> tuple[BrowserContext, Page]:
-    """A browser context of the size, watched from before its first page opens."""
-    width, height = VIEWPORTS[size]
-    context = chromium.new_context(viewport={"width": width, "height": height})
-    watch.attach(context)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
-
-
-def press(page: Page, name: str) -> None:
-    """Click a form's button and wait for the page the form's answer leads to."""
-    with page.expect_navigation():
-        page.get_by_role("button", name=name, exact=True).click()
-
-
-def expect_problems_only_for(watch: Watch, status: int, path: str) -> None:
-    """An answer the journey expects (a refusal, a 404) is the only problem recorded; forget it.
-
-    The watch records the response, and Chromium's console reports it too."""
-    assert watch.problems, f"expected HTTP {status} for {path}"
-    assert watch.problems[0].startswith(f"HTTP {status} for "), watch.problems
-    assert watch.problems[0].endswith(path), watch.problems
-    assert all(path in problem for problem in watch.problems), watch.problems
-    watch.problems.clear()
-
-
 def search_count(page: Page, words: str) -> int:
     """Search the researcher's search page for words and return the count it heads with."""
     page.get_by_label("Words", exact=True).fill(words)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Search", exact=True).click()
-    heading = page.locator("#results-heading").inner_text().strip()
-    match = re.fullmatch(r"(\d+) (story|stories) found", heading)
-    assert match, heading
-    return int(match.group(1))
-
-
-def open_search(page: Page) -> None:
-    """The researcher's "Search stories" page, from the main navigation."""
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Search stories").click()
-    page.get_by_role("heading", level=1, name="Search stories").wait_for()
+    press(page, page.get_by_role("button", name="Search", exact=True))
+    return results_count(page)
 
 
 def researcher_finds_it(page: Page, watch: Watch, size: str, base_url: str, world: World) -> None:
     """Before: the marker word finds the story, and its page opens."""
     log_in(page, base_url, world.researcher_email, watch, size)
-    open_search(page)
+    open_from_menu(page, "Search stories")
     assert search_count(page, MARKER) == 1
     assert MARKER in page.locator("ol.results").inner_text().lower()
     check_page(page, watch, size, "search-before")
@@ -163,8 +130,7 @@ def researcher_finds_it(page: Page, watch: Watch, size: str, base_url: str, worl
 def facilitator_sees_it(page: Page, watch: Watch, size: str, base_url: str, world: World) -> None:
     """Before: the story is in the approved stories and in the event's pack."""
     log_in(page, base_url, world.facilitator_email, watch, size)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Approved stories").click()
-    page.get_by_role("heading", level=1, name="Approved stories").wait_for()
+    open_from_menu(page, "Approved stories")
     assert page.locator("main ul.cards > li").count() == 2
     assert page.locator(f'main a[href="{world.withdrawn_url}"]').count() == 1
     check_page(page, watch, size, "library-before")
@@ -202,7 +168,8 @@ def reporter_withdraws(page: Page, watch: Watch, size: str, base_url: str, world
     assert page.get_by_label("Use in research").is_checked()
     check_page(page, watch, size, "consent")
 
-    press(page, "Withdraw and erase")
+    withdraw = page.get_by_role("button", name="Withdraw and erase", exact=True)
+    press(page, withdraw)
     page.get_by_role("heading", level=1, name=f"Consent for {TITLE}").wait_for()
     expect_problems_only_for(watch, 400, "/withdraw")
     refusal = page.locator("main .errors").inner_text()
@@ -214,7 +181,7 @@ def reporter_withdraws(page: Page, watch: Watch, size: str, base_url: str, world
     check_page(page, watch, size, "withdraw-not-ticked")
 
     page.get_by_label("The storyteller withdraws consent: erase this story for good").check()
-    press(page, "Withdraw and erase")
+    press(page, withdraw)
     page.get_by_role("heading", level=1, name="My stories").wait_for()
     message = page.locator("p.flash").inner_text()
     assert message == ("Consent withdrawn. The story and everything made from it have been erased.")
@@ -226,8 +193,7 @@ def reporter_withdraws(page: Page, watch: Watch, size: str, base_url: str, world
 
 def facilitator_loses_it(page: Page, watch: Watch, size: str, base_url: str, world: World) -> None:
     """After: not in the approved stories, not in the pack or its candidates; its page is 404."""
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Approved stories").click()
-    page.get_by_role("heading", level=1, name="Approved stories").wait_for()
+    open_from_menu(page, "Approved stories")
     assert page.locator("main ul.cards > li").count() == 1
     assert page.locator(f'main a[href="{world.withdrawn_url}"]').count() == 0
     check_page(page, watch, size, "library-after")
@@ -247,7 +213,7 @@ def facilitator_loses_it(page: Page, watch: Watch, size: str, base_url: str, wor
 def researcher_loses_it(page: Page, watch: Watch, size: str, base_url: str, world: World) -> None:
     """After: the marker word finds nothing, and the story's page is a 404."""
     page.goto(f"{base_url}/")
-    open_search(page)
+    open_from_menu(page, "Search stories")
     assert search_count(page, MARKER) == 0
     assert MARKER not in page.locator("#results").inner_text().lower()
     check_page(page, watch, size, "search-after")
