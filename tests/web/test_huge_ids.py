@@ -2,45 +2,24 @@
 
 from __future__ import annotations
 
-import re
-
 from tests.conftest import post_form
 from tests.conftest import public_id
+from tests.web.routes import answers_other_than_404
+from tests.web.routes import routes_taking
 
 HUGE_IDS = [2**31, 2**63, 2**64, 10**30]
 
 
-def routes_with_ids(app) -> list[tuple[str, str]]:
-    """Every (method, rule) that takes an integer, with each integer argument as {id}."""
-    found = []
-    for rule in app.url_map.iter_rules():
-        if "<int:" not in rule.rule:
-            continue
-        url = re.sub(r"<int:\w+>", "{id}", rule.rule)
-        url = re.sub(r"<story:\w+>", public_id(1), url)
-        url = re.sub(r"<any\(([\w]+)[^>]*>", r"\1", url)
-        url = re.sub(r"<(?:string:)?\w+>", "x", url)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            found.append((method, url))
-    return found
-
-
 def test_event_urls_are_among_those_checked(app):
-    urls = {url for _, url in routes_with_ids(app)}
+    urls = {url for _, url in routes_taking(app, "int", "id")}
     assert "/events/{id}" in urls
     assert f"/events/{{id}}/pack/stories/{public_id(1)}/quotes" in urls
 
 
 def test_an_id_past_the_database_range_is_not_found_on_any_url(app, client, factories, login_as):
     login_as(factories.user("admin"))
-    wrong = []
-    for method, url in routes_with_ids(app):
-        for huge in HUGE_IDS:
-            target = url.format(id=huge)
-            response = client.get(target) if method == "GET" else post_form(client, target, {})
-            if response.status_code != 404:
-                wrong.append((method, target, response.status_code))
-    assert wrong == []
+    routes = routes_taking(app, "int", "id")
+    assert answers_other_than_404(client, routes, "id", HUGE_IDS) == []
 
 
 def test_a_huge_site_in_the_new_story_form_is_refused_not_an_overflow(client, factories, login_as):

@@ -17,8 +17,9 @@ from storybank.core.ids import _permute
 from storybank.core.ids import decode_public_id
 from storybank.core.ids import encode_public_id
 from storybank.core.ids import public_id_key
-from tests.conftest import post_form
 from tests.conftest import public_id
+from tests.web.routes import answers_other_than_404
+from tests.web.routes import routes_taking
 
 KEY = public_id_key("a key for these tests")
 SAMPLE = [*range(0, 2000), *range(MAX_ROW_ID - 500, MAX_ROW_ID + 1), 2**20, 2**30, 123_456_789]
@@ -115,26 +116,10 @@ def test_the_app_derives_the_key_from_its_secret(make_app):
         assert public_id(5) != one
 
 
-def story_routes(app) -> list[tuple[str, str]]:
-    """Every (method, rule) that names a story, with the story as {story} and any other part
-    filled in with something that exists or is harmless."""
-    found = []
-    for rule in app.url_map.iter_rules():
-        if "<story:" not in rule.rule:
-            continue
-        url = re.sub(r"<story:\w+>", "{story}", rule.rule)
-        url = re.sub(r"<int:\w+>", "1", url)
-        url = re.sub(r"<any\(([\w]+)[^>]*>", r"\1", url)
-        url = re.sub(r"<(?:string:)?\w+>", "x", url)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            found.append((method, url))
-    return found
-
-
 def test_no_route_takes_a_story_by_its_row_id(app):
     rules = [rule.rule for rule in app.url_map.iter_rules()]
     assert not [rule for rule in rules if "<int:story_id>" in rule]
-    urls = {url for _, url in story_routes(app)}
+    urls = {url for _, url in routes_taking(app, "story", "story")}
     for expected in ("/stories/{story}", "/review/{story}", "/stories/{story}/original"):
         assert expected in urls
 
@@ -150,14 +135,8 @@ def test_anything_but_the_public_id_is_not_found_on_every_story_url(
     high = _spell(_permute(public_id_key(app.config["SECRET_KEY"]), (1 << 40) | story.id))
     wrong_forms = [str(story.id), flipped, high, token.upper(), token + "a", "a" * 300, "%00"]
     assert client.get(f"/stories/{token}").status_code == 200
-    wrong = []
-    for method, url in story_routes(app):
-        for form in wrong_forms:
-            target = url.format(story=form)
-            response = client.get(target) if method == "GET" else post_form(client, target, {})
-            if response.status_code != 404:
-                wrong.append((method, target, response.status_code))
-    assert wrong == []
+    routes = routes_taking(app, "story", "story")
+    assert answers_other_than_404(client, routes, "story", wrong_forms) == []
 
 
 def test_pages_link_stories_by_public_id_and_never_by_number(client, factories, login_as):

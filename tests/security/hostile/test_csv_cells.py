@@ -4,8 +4,6 @@ stories, excerpts and matrix; the codebook), and hostile markup kept word for wo
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 import pytest
@@ -18,11 +16,10 @@ from storybank.exports.engine import excerpts_csv
 from storybank.exports.engine import matrix_csv
 from storybank.exports.engine import stories_csv
 from storybank.tag.export import codebook_csv
-from storybank.tag.models import CodebookVersion
-from storybank.tag.models import ThemeDefinition
+from tests.security.csv_cells import assert_no_cell_runs
+from tests.security.csv_cells import codebook_with
 from tests.security.hostile.xss_corpus import sampled_payloads
 
-OWASP_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULAS = [
     "=",
     "+",
@@ -49,11 +46,6 @@ FORMULAS = [
 TEXT_PAYLOADS = sampled_payloads(12, seed=77)
 
 
-def cells(data: str | bytes) -> list[str]:
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
-
-
 def story(value: str) -> ExportStory:
     return ExportStory(
         7,
@@ -73,25 +65,9 @@ def story(value: str) -> ExportStory:
 @pytest.mark.parametrize("payload", FORMULAS + TEXT_PAYLOADS)
 def test_every_research_csv_column_is_inert_and_literal(write, payload):
     data = b"".join(write([story(payload)], Codebook(4, (Theme("k", payload, payload),))))
-    found = cells(data)
-    assert [c for c in found if c.startswith(OWASP_STARTS)] == []
-    expected = "'" + payload if payload.startswith(OWASP_STARTS) else payload
-    assert expected in found, "the value is kept word for word (quoted if it would run)"
+    assert_no_cell_runs(data, payload)
 
 
 @pytest.mark.parametrize("payload", FORMULAS + TEXT_PAYLOADS)
 def test_every_codebook_csv_column_is_inert_and_literal(payload):
-    theme = ThemeDefinition(
-        key="k1",
-        name=payload,
-        definition=payload,
-        indicators=[payload],
-        positive_examples=[payload],
-        negative_examples=[payload],
-        retired=False,
-        position=0,
-    )
-    found = cells(codebook_csv(CodebookVersion(version=5, themes=[theme])))
-    assert [c for c in found if c.startswith(OWASP_STARTS)] == []
-    expected = "'" + payload if payload.startswith(OWASP_STARTS) else payload
-    assert expected in found
+    assert_no_cell_runs(codebook_csv(codebook_with(payload, version=5)), payload)
