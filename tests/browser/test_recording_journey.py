@@ -192,12 +192,13 @@ def test_a_reporter_records_sends_and_reads_the_transcript(
     watch = Watch(live_server.url)
     watch.attach(context)
     page = context.new_page()
-    open_form(page, live_server, reporter.email, watch, size)
-    check_page(page, watch, size, "new-story-before-consent")
-    record(page, watch, size)
+    shots = f"{size}-recording"  # screenshots: test-artifacts/browser/{shots}-NN-name.png
+    open_form(page, live_server, reporter.email, watch, shots)
+    check_page(page, watch, shots, "new-story-before-consent")
+    record(page, watch, shots)
     kept = page.evaluate(KEPT)
     assert len(kept) == 1 and kept[0]["consent"]["processing"] is True
-    check_page(page, watch, size, "recording-done")
+    check_page(page, watch, shots, "recording-done")
     fill_details(page, "Recorded on the phone")
     notes = watch_progress(page)
     page.get_by_role("button", name="Submit the story").click()
@@ -208,7 +209,7 @@ def test_a_reporter_records_sends_and_reads_the_transcript(
     assert story.current_consent.processing and story.current_consent.research
     # The phone forgets its copy once the story holds the recording.
     page.wait_for_function(FORGOTTEN, arg=str(reporter.id))
-    check_page(page, watch, size, "story-progress")
+    check_page(page, watch, shots, "story-progress")
     page.get_by_text("In review").first.wait_for(timeout=120_000)
     page.reload()
     page.get_by_role("link", name="Listen and read the transcript").click()
@@ -216,7 +217,7 @@ def test_a_reporter_records_sends_and_reads_the_transcript(
     transcript.wait_for()
     print("TRANSCRIPT", transcript.inner_text())
     assert "fellow" in transcript.inner_text().lower()
-    check_page(page, watch, size, "transcript-of-recording")
+    check_page(page, watch, shots, "transcript-of-recording")
     context.close()
 
 
@@ -244,7 +245,7 @@ def test_a_chosen_file_carries_on_after_the_connection_drops(
             route.continue_()
 
     page.route("**/uploads/**", drop_third_chunk)
-    open_form(page, live_server, reporter.email, watch, "phone")
+    open_form(page, live_server, reporter.email, watch, "phone-recording")
     page.get_by_label("Storybank may process and store this story").check()
     fill_details(page, "Sent on a weak signal")
     page.get_by_label("Upload the recording").set_input_files(str(speech_wav))
@@ -262,7 +263,7 @@ def test_a_chosen_file_carries_on_after_the_connection_drops(
     watch.problems.remove(dropped[0])
     story = db.session.scalar(select(Story).where(Story.title == "Sent on a weak signal"))
     assert story.audio.original_sha256 == hashlib.sha256(speech_wav.read_bytes()).hexdigest()
-    check_page(page, watch, "phone", "story-after-dropped-chunk")
+    check_page(page, watch, "phone-recording", "story-after-dropped-chunk")
     context.close()
 
 
@@ -277,20 +278,20 @@ def test_a_recording_survives_closing_the_page_before_it_is_sent(
     watch = Watch(live_server.url)
     watch.attach(context)
     page = context.new_page()
-    open_form(page, live_server, reporter.email, watch, "phone")
-    record(page, watch, "phone")
+    open_form(page, live_server, reporter.email, watch, "phone-recording")
+    record(page, watch, "phone-recording")
     page.close()
 
     page = context.new_page()
     page.goto(f"{live_server.url}/stories/new")
     kept = page.locator("[data-kept-recordings]")
     kept.get_by_text("has not been saved as a story yet").wait_for()
-    check_page(page, watch, "phone", "recording-kept-on-phone")
+    check_page(page, watch, "phone-recording", "recording-kept-on-phone")
     consent = page.get_by_label("Storybank may process and store this story")
     assert not consent.is_checked()
     kept.get_by_role("button", name="Use this recording").click()
     assert consent.is_checked() and page.get_by_label("It may be used in research").is_checked()
-    assert page.locator("audio[data-recorder-playback]").is_visible()
+    page.locator("audio[data-recorder-playback]").wait_for()  # visible once loaded from the phone
     fill_details(page, "Kept through a closed tab")
     page.get_by_role("button", name="Submit the story").click()
     page.get_by_role("heading", level=2, name="Progress").wait_for(timeout=60_000)

@@ -31,6 +31,7 @@ from tests.browser.journey import VIEWPORTS
 from tests.browser.journey import Watch
 from tests.browser.journey import check_page
 from tests.browser.journey import log_in
+from tests.browser.journey import select_text
 from tests.factories import Factories
 
 if TYPE_CHECKING:
@@ -171,31 +172,6 @@ def press(page: Page, button: Locator) -> None:
 def flash(page: Page) -> str:
     """The page's messages after an action."""
     return " ".join(page.locator("p.flash").all_inner_texts())
-
-
-def select_text(page: Page, container: str, words: str) -> None:
-    """Select words inside one element's text, as dragging the mouse over them would."""
-    found = page.evaluate(
-        """([container, words]) => {
-          const root = document.querySelector(container);
-          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-          while (walker.nextNode()) {
-            const node = walker.currentNode;
-            const start = node.data.indexOf(words);
-            if (start < 0) continue;
-            const range = document.createRange();
-            range.setStart(node, start);
-            range.setEnd(node, start + words.length);
-            const selection = document.getSelection();
-            selection.removeAllRanges();
-            selection.addRange(range);
-            return true;
-          }
-          return false;
-        }""",
-        [container, words],
-    )
-    assert found, f"{words!r} is not in {container}"
 
 
 def select_words(page: Page, first: int, last: int) -> None:
