@@ -18,6 +18,10 @@ from flask import url_for
 from storybank.curate.builder import add_story_to_pack
 from storybank.curate.events import EventDetails
 from storybank.curate.events import create_event
+from storybank.curate.renders import start_pack_render
+from storybank.exports.background import start_export
+from storybank.extensions import db
+from storybank.search.query import SearchQuery
 from storybank.stories.models import Story
 from tests.browser.conftest import LiveServer
 from tests.browser.journey import VIEWPORTS
@@ -79,6 +83,12 @@ def world(app, publish: Callable[..., Story], factories: Factories) -> World:
         EventDetails("Autumn conversation", date.today() + timedelta(days=7), "Hall", admin.id),
     )
     add_story_to_pack(admin, event.id, approved.id, "Shows trust being earned")
+    # Files made in the background: one ready, one ready to download, one failed with a retry.
+    pack_job = start_pack_render(admin, event.id, "pdf")
+    export_job = start_export(admin, SearchQuery(text="mentor"), "stories_csv")
+    failed_job = start_export(admin, SearchQuery(text="mentor"), "json")
+    failed_job.status, failed_job.error = "failed", "The disk was full. Try again."
+    db.session.commit()
     with app.test_request_context():
         admin_pages = [
             ("review-queue", url_for("review.queue")),
@@ -94,6 +104,9 @@ def world(app, publish: Callable[..., Story], factories: Factories) -> World:
             ("search", url_for("research.search", q="mentor")),
             ("charts", url_for("charts.index")),
             ("exports", url_for("exports.index")),
+            ("export-job", url_for("exports.job", job_id=export_job.id)),
+            ("export-job-failed", url_for("exports.job", job_id=failed_job.id)),
+            ("pack-render-job", url_for("events.render", event_id=event.id, job_id=pack_job.id)),
             ("users", url_for("admin.users")),
             ("user", url_for("admin.user", user_id=publish.reporter.id)),
             ("sites", url_for("admin.sites")),
