@@ -194,22 +194,18 @@ def _existing_submission(reporter_id: int, key: str) -> Story | None:
     )
 
 
-def submit_story(actor: User, draft: StoryDraft) -> Story:
-    """Save a new story (text, or an audio recording) with its consent, then start its pipeline.
+@dataclass
+class _CheckedDraft:
+    title: str
+    pseudonym: str
+    site: Site
+    text: str | None
+    upload_id: str
+    has_audio: bool
 
-    The form's answers are checked before anything is written. A recording is streamed into
-    storage with its SHA-256 and judged by its content; then the story, its text or recording
-    and its consent are saved in one transaction, so a refused submission leaves nothing behind.
-    The same submission key twice (a double click) gives back the first story.
-    """
-    if not policy.can_create_story(actor):
-        raise NotAllowed("Only reporters submit stories.")
-    key = (draft.submission_key or "").strip()
-    if not key or len(key) > 64:
-        raise InvalidInput("The form was incomplete. Reload the page and submit again.")
-    existing = _existing_submission(actor.id, key)
-    if existing is not None:
-        return existing
+
+def _check_draft(draft: StoryDraft) -> _CheckedDraft:
+    """Check every answer on the form, and raise all the problems together."""
     problems = ProblemCollector()
     problems.check(lambda: _check_consent(draft.consent))
     title = problems.check(lambda: _required(draft.title, "title", "a title", 200))
@@ -233,6 +229,28 @@ def submit_story(actor: User, draft: StoryDraft) -> Story:
     text = None if has_audio else problems.check(lambda: _story_text_from(draft))
     problems.raise_if_any()
     assert title and pseudonym and site and (text or has_audio)
+    return _CheckedDraft(title, pseudonym, site, text, upload_id, has_audio)
+
+
+def submit_story(actor: User, draft: StoryDraft) -> Story:
+    """Save a new story (text, or an audio recording) with its consent, then start its pipeline.
+
+    The form's answers are checked before anything is written. A recording is streamed into
+    storage with its SHA-256 and judged by its content; then the story, its text or recording
+    and its consent are saved in one transaction, so a refused submission leaves nothing behind.
+    The same submission key twice (a double click) gives back the first story.
+    """
+    if not policy.can_create_story(actor):
+        raise NotAllowed("Only reporters submit stories.")
+    key = (draft.submission_key or "").strip()
+    if not key or len(key) > 64:
+        raise InvalidInput("The form was incomplete. Reload the page and submit again.")
+    existing = _existing_submission(actor.id, key)
+    if existing is not None:
+        return existing
+    checked = _check_draft(draft)
+    title, pseudonym, site, text = checked.title, checked.pseudonym, checked.site, checked.text
+    upload_id, has_audio = checked.upload_id, checked.has_audio
     audio = _recording_from(actor, draft, upload_id) if has_audio else None
 
     story = Story(
