@@ -297,7 +297,12 @@ def _recording_from(actor: User, draft: StoryDraft, upload_id: str) -> StoryAudi
         assert draft.audio is not None
         return _save_recording(draft.audio)
     with finished_upload(actor, upload_id) as joined:
-        return _save_recording(AudioUpload(stream=joined))
+        try:
+            return _save_recording(AudioUpload(stream=joined))
+        except InvalidInput:
+            # Not a recording, or too large: the same bytes can never pass, so they go.
+            forget_upload(upload_id)
+            raise
 
 
 def _storage() -> Storage:

@@ -63,6 +63,8 @@ def new() -> Page:
             story = services.submit_story(current_user, form.to_draft())
         except InvalidInput as error:
             show_error_on_form(form, error)
+            if error.field == "audio_file":
+                form.upload_id.data = ""  # the recording must be chosen or sent again
             return render_template("stories/new.html", form=form), error.status
         flash("Thank you. The story is saved and on its way through the pipeline.")
         if form.upload_id.data:

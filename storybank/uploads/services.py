@@ -105,7 +105,9 @@ def append_chunk(
     key = _part_key(upload.id, offset)
     stored = _storage().save_stream(key, stream, max_bytes=size)
     if stored.size != size:
-        _storage().delete(key)
+        db.session.refresh(upload)
+        if upload.offset == offset:  # not taken by a request that raced this one
+            _storage().delete(key)
         raise ProtocolError(400, "The chunk arrived incomplete; ask where to carry on.")
     moved = db.session.execute(
         update(ResumableUpload)
@@ -126,9 +128,10 @@ def cancel_upload(actor: User, upload_id: str) -> None:
 
 
 def _discard(upload_id: str) -> None:
+    # The bytes go first: if storage fails, the row stays, and the sweep tries again later.
+    _storage().delete_prefix(_prefix(upload_id))
     db.session.execute(delete(ResumableUpload).where(ResumableUpload.id == upload_id))
     db.session.commit()
-    _storage().delete_prefix(_prefix(upload_id))
 
 
 class _JoinedParts:
@@ -190,8 +193,13 @@ def finished_upload(actor: User, upload_id: str) -> Iterator[BinaryIO]:
 
 
 def forget_upload(upload_id: str) -> None:
-    """Delete an upload whose recording now belongs to a story."""
-    _discard(upload_id)
+    """Delete an upload whose recording now belongs to a story (or was refused). A failure here
+    is logged, not raised: the story is saved, and the upload expires and is swept anyway."""
+    try:
+        _discard(upload_id)
+    except Exception as error:
+        db.session.rollback()
+        log.warning("could not delete a submitted upload's parts (%s)", type(error).__name__)
 
 
 def delete_expired_uploads() -> int:
@@ -200,7 +208,7 @@ def delete_expired_uploads() -> int:
         db.session.scalars(select(ResumableUpload.id).where(ResumableUpload.expires_at <= utcnow()))
     )
     for upload_id in expired:
-        _discard(upload_id)
+        forget_upload(upload_id)
     if expired:
         log.info("removed %d expired unfinished upload(s)", len(expired))
     return len(expired)

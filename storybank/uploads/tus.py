@@ -7,6 +7,7 @@ gets headers back, so the rules are tested on their own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from email.utils import format_datetime
@@ -14,25 +15,29 @@ from email.utils import format_datetime
 VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,expiration"
 CHUNK_CONTENT_TYPE = "application/offset+octet-stream"
+_DIGITS = re.compile(r"[0-9]{1,15}")
 
 
 class ProtocolError(Exception):
     """A request that breaks the protocol; `status` is the HTTP answer tus gives for it."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
 
 def check_version(headers: Mapping[str, str]) -> None:
     """Every request but OPTIONS names the protocol version; only 1.0.0 is spoken."""
     if headers.get("Tus-Resumable") != VERSION:
-        raise ProtocolError(412, f"This server speaks tus {VERSION} only.")
+        raise ProtocolError(
+            412, f"This server speaks tus {VERSION} only.", {"Tus-Version": VERSION}
+        )
 
 
 def _whole_number(raw: str | None, name: str) -> int:
-    if raw is None or not raw.strip().isdigit() or len(raw.strip()) > 15:
+    if raw is None or not _DIGITS.fullmatch(raw.strip()):
         raise ProtocolError(400, f"{name} must be a whole number of bytes.")
     return int(raw.strip())
 

@@ -11,6 +11,7 @@ from flask import current_app
 from flask import request
 from flask import url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from storybank.core.errors import InvalidInput
@@ -33,7 +34,13 @@ def _answer(status: int, message: str = "", headers: dict[str, str] | None = Non
 @bp.errorhandler(tus.ProtocolError)
 def protocol_error(error: tus.ProtocolError) -> Response:
     """A broken rule of the protocol, in its own status and words."""
-    return _answer(error.status, error.message)
+    return _answer(error.status, error.message, error.headers)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(_error: CSRFError) -> Response:
+    """The page's token was missing or old: plain words the page can show, not an HTML page."""
+    return _answer(400, "The page had expired. Reload it; the recording is kept on this phone.")
 
 
 @bp.errorhandler(NotFound)
@@ -86,6 +93,8 @@ def append(upload_id: str) -> Response:
     """Take the next chunk."""
     offset = tus.chunk_offset(request.headers)
     upload = services.find_upload(current_user, upload_id)
+    if offset != upload.offset:
+        raise tus.ProtocolError(409, f"The upload is at byte {upload.offset}, not {offset}.")
     remaining = upload.length - offset
     size = tus.chunk_length(request.content_length, remaining, services.MAX_CHUNK_BYTES)
     upload = services.append_chunk(current_user, upload_id, offset, request.stream, size)

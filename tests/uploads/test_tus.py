@@ -106,6 +106,7 @@ def test_chunks_arrive_in_order_and_head_says_where_to_carry_on(world):
         ({"Tus-Resumable": "0.2.2", "Upload-Length": "10"}, 412),
         ({**TUS}, 400),
         ({**TUS, "Upload-Length": "ten"}, 400),
+        ({**TUS, "Upload-Length": "\u00b2"}, 400),  # a digit to isdigit(), not to int()
         ({**TUS, "Upload-Length": "0"}, 400),
         ({**TUS, "Upload-Length": str(3 * 1024 * 1024)}, 413),
         ({**TUS, "Upload-Defer-Length": "1"}, 400),
@@ -115,6 +116,9 @@ def test_bad_creation_requests_get_the_protocols_answers(world, headers, status)
     app, people, _site = world
     answer = _client(app, people["reporter"]).post("/uploads/", headers=headers)
     assert answer.status_code == status
+    assert answer.mimetype == "text/plain" and answer.get_data(as_text=True)
+    if status == 412:
+        assert answer.headers["Tus-Version"] == "1.0.0"
     assert db.session.scalar(select(ResumableUpload.id)) is None
 
 
@@ -143,7 +147,9 @@ def test_uploads_need_the_pages_csrf_token(world):
     app, people, _site = world
     client = app.test_client()
     assert login(client, people["reporter"].email).status_code == 302
-    assert _create(client, 10).status_code == 400
+    refused = _create(client, 10)
+    assert refused.status_code == 400 and refused.mimetype == "text/plain"
+    assert "Reload it" in refused.get_data(as_text=True)
     assert db.session.scalar(select(ResumableUpload.id)) is None
 
 
@@ -262,3 +268,26 @@ def test_the_periodic_sweep_removes_expired_uploads(world):
     app.extensions["storybank_queue"]._sweep.call_local()
     db.session.expire_all()
     assert db.session.scalar(select(ResumableUpload.id)) is None
+
+
+def test_a_finished_upload_that_is_not_a_recording_is_refused_and_thrown_away(world):
+    app, people, site = world
+    client = _client(app, people["reporter"])
+    location = _send_all(client, b"This is a letter, not a recording. " * 200)
+    upload_id = location.rsplit("/", 1)[1]
+    answer = post_form(client, "/stories/new", _story_form(site.id, upload_id))
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert f'value="{upload_id}"' not in page  # the form asks for the recording again
+    assert db.session.scalar(select(Story.id)) is None
+    assert db.session.scalar(select(ResumableUpload.id)) is None
+    assert not app.extensions["storybank_storage"].exists(f"uploads/{upload_id}/{0:015d}")
+
+
+def test_a_chunk_at_the_wrong_offset_is_told_the_offset_even_when_too_long(world):
+    app, people, _site = world
+    client = _client(app, people["reporter"])
+    location = _create(client, 100).headers["Location"]
+    _patch(client, location, 0, b"a" * 50)
+    answer = _patch(client, location, 90, b"b" * 50)
+    assert answer.status_code == 409 and "byte 50" in answer.get_data(as_text=True)
