@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
 from storybank.core.jobs import TaskQueue
@@ -12,6 +14,13 @@ from storybank.pipeline.services import resume_abandoned_jobs
 from storybank.pipeline.services import run_job
 from storybank.pipeline.services import sweep_storage
 from storybank.uploads.services import delete_expired_uploads
+
+log = logging.getLogger(__name__)
+
+
+def _expire_outputs() -> None:
+    sweep_expired_outputs()
+    db.session.commit()
 
 
 def init_app(app: Flask) -> TaskQueue:
@@ -28,10 +37,14 @@ def init_app(app: Flask) -> TaskQueue:
 
     def sweep_storage_in_app() -> None:
         with app.app_context():
-            delete_expired_uploads()
-            sweep_expired_outputs()
-            db.session.commit()
-            sweep_storage()
+            for step in (delete_expired_uploads, _expire_outputs, sweep_storage):
+                try:
+                    step()
+                except Exception as error:
+                    db.session.rollback()
+                    log.warning(
+                        "housekeeping step %s failed (%s)", step.__name__, type(error).__name__
+                    )
 
     queue = TaskQueue(huey, run_job_in_app, resume_jobs_in_app, sweep_storage_in_app)
     app.extensions["storybank_queue"] = queue
