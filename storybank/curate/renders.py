@@ -3,7 +3,9 @@
 The worker renders from the pack as it stands when the job runs, so a story whose consent
 for events went before then is not in the file; its manifest and audit event are written
 then, as for a render made in the page. The file is the pack's cached render, which is
-deleted the moment any story leaves the pack, so a later download cannot hand it out.
+deleted the moment any story leaves the pack. A story that leaves while the file is being
+made fails the job, and each download checks the stories again, so no download hands out a
+story that may no longer be used. The file expires like an export's.
 """
 
 from __future__ import annotations
@@ -26,8 +28,14 @@ from storybank.curate.models import PackRender
 from storybank.exports import jobs
 from storybank.exports.models import OutputJob
 from storybank.extensions import db
+from storybank.stories.models import Story
 
 PACK = "pack"
+WITHDRAWN = (
+    "A story in this file may no longer be used at events (it left the pack, or its "
+    "storyteller changed their consent), so the file was deleted. Make it again: it will "
+    "leave that story out."
+)
 GONE = (
     "This file is no longer kept: the pack changed after it was made (a story left it), or it "
     "expired. Make it again."
@@ -68,7 +76,34 @@ def _make(job: OutputJob, actor: User, report: jobs.Report) -> None:
     job.story_ids = made.story_ids
 
 
-jobs.register_output(PACK, jobs.OutputType(make=_make, may_use=may_use_pack_job))
+def stories_still_in_pack(job: OutputJob) -> bool:
+    """Every story in the file is still in the event's pack, not erased, and may still be
+    used at events; a recording the file offers may still be played there."""
+    event = _event_of(job)
+    if event is None:
+        return False
+    in_pack = {entry.story_id for entry in event.pack.entries}
+    render = db.session.get(PackRender, job.result_id) if job.result_id is not None else None
+    with_audio = {
+        item["story_id"]
+        for item in (render.manifest.get("stories", []) if render is not None else [])
+        if item.get("audio_at_events")
+    }
+    for story_id in job.story_ids or []:
+        story = db.session.get(Story, story_id)
+        if story is None or story_id not in in_pack or not policy.may_go_in_a_pack(story):
+            return False
+        if story_id in with_audio and not policy.may_play_at_events(story):
+            return False
+    return True
+
+
+jobs.register_output(
+    PACK,
+    jobs.OutputType(
+        make=_make, may_use=may_use_pack_job, stories_still_usable=stories_still_in_pack
+    ),
+)
 
 
 def start_pack_render(actor: User, event_id: int, kind: str) -> OutputJob:
@@ -115,6 +150,11 @@ def download_pack_render(actor: User, event_id: int, job_id: int) -> PackDownloa
         jobs.drop_file(job, GONE)
         db.session.commit()
         raise jobs.OutputFailed(GONE)
+    if not jobs.stories_still_usable(job):
+        jobs.drop_file(job, WITHDRAWN)
+        render.storage_key = None
+        db.session.commit()
+        raise jobs.OutputFailed(WITHDRAWN)
     data = outputs.read_render(render)
     record_event(
         AuditAction.PACK_DOWNLOADED,

@@ -2,8 +2,9 @@
 
 The worker records the manifest and the audit event when the job runs (so the export uses the
 consent of that moment), writes the file into storage with its progress, and keeps it until
-it expires. Before each download the stories it holds are checked again: if any may no
-longer be exported, the file is deleted and the job asks for a new export instead.
+it expires. When the file is made, and again before each download, the stories it holds are
+checked: if any may no longer be exported, the file is deleted and the job asks for a new
+export instead.
 """
 
 from __future__ import annotations
@@ -88,7 +89,17 @@ def _make(job: OutputJob, actor: User, report: jobs.Report) -> None:
     job.story_ids = written
 
 
-jobs.register_output(EXPORT, jobs.OutputType(make=_make, may_use=may_use_export_job))
+def stories_still_exportable(job: OutputJob) -> bool:
+    """Every story in the export may still be exported now."""
+    return services.still_exportable(job.story_ids or [])
+
+
+jobs.register_output(
+    EXPORT,
+    jobs.OutputType(
+        make=_make, may_use=may_use_export_job, stories_still_usable=stories_still_exportable
+    ),
+)
 
 
 def start_export(actor: User | None, query: SearchQuery, kind: str) -> OutputJob:
@@ -132,7 +143,7 @@ def download_export(actor: User | None, job_id: int) -> ExportDownload:
         jobs.drop_file(job, GONE)
         db.session.commit()
         raise jobs.OutputFailed(GONE)
-    if not services.still_exportable(job.story_ids or []):
+    if not jobs.stories_still_usable(job):
         jobs.drop_file(job, WITHDRAWN)
         db.session.commit()
         raise jobs.OutputFailed(WITHDRAWN)

@@ -16,6 +16,8 @@ from datetime import timedelta
 
 from flask import Flask
 from flask import current_app
+from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 
@@ -41,6 +43,8 @@ STATUS_LABELS = {
 # A made file is kept this long (a day) unless it is downloaded first; then for DOWNLOAD_GRACE.
 KEEP_SECONDS = 24 * 3600
 DOWNLOAD_GRACE = timedelta(hours=1)
+CHANGED = "A story changed while the file was being made. Make it again."
+NOT_QUEUED = "The job could not be queued. Try again."
 _PROGRESS_STEP = 0.02
 _TASK = "storybank_output_task"
 
@@ -53,10 +57,12 @@ class OutputFailed(Exception):
 
 @dataclass(frozen=True)
 class OutputType:
-    """How to make one kind of output, and whether its maker may still use it."""
+    """How to make one kind of output, whether its maker may still use it, and whether the
+    stories in its file may all still be in it (checked before it is done and at download)."""
 
     make: Callable[[OutputJob, User, Report], None]
     may_use: Callable[[User, OutputJob], bool]
+    stories_still_usable: Callable[[OutputJob], bool]
 
 
 OUTPUTS: dict[str, OutputType] = {}
@@ -90,6 +96,15 @@ def _enqueue(job_id: int) -> None:
     current_app.extensions[_TASK](job_id)
 
 
+def _send_to_queue(job_id: int) -> None:
+    """Queue the committed job; if the queue refuses, fail the job so that Retry shows."""
+    try:
+        _enqueue(job_id)
+    except Exception as error:
+        log.error("output job %s could not be queued: %s", job_id, type(error).__name__)
+        _fail(job_id, NOT_QUEUED)
+
+
 def queue_output_job(
     actor: User,
     what: str,
@@ -114,7 +129,7 @@ def queue_output_job(
     db.session.add(job)
     db.session.commit()
     job_id = job.id
-    _enqueue(job_id)
+    _send_to_queue(job_id)
     return _reloaded(job_id)
 
 
@@ -131,11 +146,14 @@ def _lease() -> timedelta:
 
 
 def _fail_if_abandoned(job: OutputJob) -> None:
-    """A running job whose heartbeat stopped lost its worker: say so, so it can be retried."""
-    if job.status != RUNNING or job.heartbeat_at is None:
-        return
-    if utcnow() - job.heartbeat_at > _lease():
+    """A running job whose heartbeat stopped lost its worker, and a job no worker took up
+    within the lease was lost on the way to the queue: say so, so it can be retried."""
+    now = utcnow()
+    if job.status == RUNNING and job.heartbeat_at and now - job.heartbeat_at > _lease():
         _fail(job.id, "The worker stopped while making this file. Retry it.")
+        db.session.refresh(job)
+    elif job.status == QUEUED and job.queued_at and now - job.queued_at > _lease():
+        _fail(job.id, NOT_QUEUED)
         db.session.refresh(job)
 
 
@@ -152,17 +170,21 @@ def get_output_job(actor: User, job_id: int, what: str) -> OutputJob:
 
 
 def retry_output_job(actor: User, job_id: int, what: str) -> OutputJob:
-    """Queue a failed job again; a job that has not failed is left as it is."""
-    job = get_output_job(actor, job_id, what)
-    if job.status != FAILED:
-        return job
-    job.status = QUEUED
-    job.progress = 0.0
-    job.error = None
-    job.queued_at = utcnow()
-    job.finished_at = None
+    """Queue a failed job again; a job that has not failed is left as it is.
+
+    Only the click whose UPDATE finds the job still failed queues it, so two clicks at once
+    queue it once.
+    """
+    get_output_job(actor, job_id, what)
+    result = db.session.execute(
+        update(OutputJob)
+        .where(OutputJob.id == job_id, OutputJob.status == FAILED)
+        .values(status=QUEUED, progress=0.0, error=None, queued_at=utcnow(), finished_at=None),
+        execution_options={"synchronize_session": False},
+    )
     db.session.commit()
-    _enqueue(job_id)
+    if result.rowcount == 1:
+        _send_to_queue(job_id)
     return _reloaded(job_id)
 
 
@@ -249,6 +271,13 @@ def run_output_job(job_id: int) -> None:
             f"Retry it; if it fails again, ask an admin to check the worker log for job {job_id}.",
         )
         return
+    if not _stories_still_usable(output, job):
+        # A story erased or withdrawn while the file was made: erasure and withdrawal only
+        # see files already done, so this file is checked here before it is.
+        if job.storage_key:
+            _storage().delete(job.storage_key)
+        _fail(job_id, CHANGED)
+        return
     job.status = DONE
     job.progress = 1.0
     job.finished_at = utcnow()
@@ -256,6 +285,21 @@ def run_output_job(job_id: int) -> None:
         seconds=current_app.config.get("OUTPUT_KEEP_SECONDS", KEEP_SECONDS)
     )
     db.session.commit()
+
+
+def _stories_still_usable(output: OutputType, job: OutputJob) -> bool:
+    job_id = job.id
+    # Keep what make wrote, then read every story afresh rather than as make saw it.
+    db.session.flush()
+    db.session.expire_all()
+    job = db.session.get(OutputJob, job_id) or job
+    return output.stories_still_usable(job)
+
+
+def stories_still_usable(job: OutputJob) -> bool:
+    """Whether every story in the job's file may still be in it (the download's check)."""
+    output = OUTPUTS.get(job.what)
+    return output is not None and output.stories_still_usable(job)
 
 
 def mark_downloaded(job: OutputJob) -> None:
@@ -267,21 +311,40 @@ def mark_downloaded(job: OutputJob) -> None:
 
 
 def drop_file(job: OutputJob, reason: str | None = None) -> None:
-    """Delete the job's own file (exports: a pack's file is its render's); with a reason,
-    the job shows as failed with it, so its maker can make it again."""
-    if job.storage_key and job.what == "export":
-        _storage().delete(job.storage_key)
+    """Delete the job's file; with a reason, the job shows as failed with it, so its maker
+    can make it again.
+
+    Without a reason (the file expired), a file that another job still offers (a pack's
+    render, reused) stays until the last of them expires.
+    """
+    key = job.storage_key
+    if key and (reason or not _held_by_another_job(job)):
+        _storage().delete(key)
     job.storage_key = None
     if reason:
         job.status = FAILED
         job.error = reason[:500]
 
 
+def _held_by_another_job(job: OutputJob) -> bool:
+    others = db.session.scalar(
+        select(func.count(OutputJob.id)).where(
+            OutputJob.storage_key == job.storage_key,
+            OutputJob.id != job.id,
+            OutputJob.status == DONE,
+            or_(OutputJob.expires_at.is_(None), OutputJob.expires_at >= utcnow()),
+        )
+    )
+    return bool(others)
+
+
 def sweep_expired_outputs() -> int:
     """Delete the files of jobs past their time; return how many went. Does not commit."""
     expired = db.session.scalars(
-        select(OutputJob).where(OutputJob.expires_at < utcnow(), OutputJob.storage_key.is_not(None))
-    )
+        select(OutputJob)
+        .where(OutputJob.expires_at < utcnow(), OutputJob.storage_key.is_not(None))
+        .order_by(OutputJob.id)
+    ).all()
     count = 0
     for job in expired:
         drop_file(job)

@@ -11,12 +11,15 @@ from storybank.core.errors import NotFound
 from storybank.curate import builder
 from storybank.curate import outputs
 from storybank.curate import renders
+from storybank.curate.models import Event
 from storybank.curate.models import PackRender
 from storybank.exports import jobs
 from storybank.exports.models import OutputJob
 from storybank.extensions import db
 from storybank.privacy.services import ConsentUses
 from storybank.privacy.services import change_consent
+from storybank.privacy.services import erase_story
+from storybank.stories.models import Story
 from tests.conftest import post_form
 from tests.curate.test_pack_services import approved
 from tests.curate.test_pack_services import new_event
@@ -278,3 +281,108 @@ def test_the_event_page_links_back_to_the_files_you_asked_for(client, login_as, 
     page = client.get(f"/events/{pack['event_id']}").get_data(as_text=True)
     assert f"/events/{pack['event_id']}/renders/{job.id}" in page and "DOCX (ready)" in page
     assert "PDF (ready)" not in page  # the admin's file is the admin's
+
+
+# --- A story that changes while the file is made, or after; expiry -------------------------
+
+CHANGED = "A story changed while the file was being made. Make it again."
+
+
+def withdraw_from_events(people, story) -> None:
+    change_consent(
+        people["reporter"],
+        story.id,
+        ConsentUses(events=False, research=True, audio_at_events=False),
+    )
+
+
+def erase(people, story) -> None:
+    erase_story(people["admin"], story.id)
+
+
+def pack_files(app, event_id: int) -> int:
+    pack_id = db.session.get(Event, event_id).pack.id
+    return app.extensions["storybank_storage"].delete_prefix(f"packs/{pack_id}")
+
+
+def made_again_without(people, pack, job) -> None:
+    facilitator = people["facilitator"]
+    again = renders.retry_pack_render(facilitator, pack["event_id"], job.id)
+    assert again.status == "done" and again.story_ids == [pack["kept"].id]
+    text = pdf_text(renders.download_pack_render(facilitator, pack["event_id"], job.id).data)
+    assert "allotment group" in text and "kettle rota" not in text
+
+
+def test_a_story_withdrawn_while_the_render_is_made_fails_the_job_and_its_file_goes(
+    app, people, pack, monkeypatch
+):
+    facilitator = people["facilitator"]
+    real = outputs._render
+
+    def withdrawn_midway(document, kind):
+        data = real(document, kind)
+        withdraw_from_events(people, pack["leaving"])
+        return data
+
+    monkeypatch.setattr(outputs, "_render", withdrawn_midway)
+    job = renders.start_pack_render(facilitator, pack["event_id"], "pdf")
+    assert (job.status, job.error, job.storage_key) == ("failed", CHANGED, None)
+    assert pack_files(app, pack["event_id"]) == 0
+    with pytest.raises(NotFound):
+        renders.download_pack_render(facilitator, pack["event_id"], job.id)
+    monkeypatch.setattr(outputs, "_render", real)
+    made_again_without(people, pack, job)
+
+
+def test_a_story_erased_just_before_the_render_is_marked_done_fails_the_job(
+    app, people, pack, monkeypatch
+):
+    real = outputs.make_pack_file
+
+    def erased_at_the_end(*args, **kwargs):
+        made = real(*args, **kwargs)
+        erase(people, pack["leaving"])
+        return made
+
+    monkeypatch.setattr(outputs, "make_pack_file", erased_at_the_end)
+    job = renders.start_pack_render(people["facilitator"], pack["event_id"], "pdf")
+    assert (job.status, job.error, job.storage_key) == ("failed", CHANGED, None)
+    assert pack_files(app, pack["event_id"]) == 0
+    monkeypatch.setattr(outputs, "make_pack_file", real)
+    made_again_without(people, pack, job)
+
+
+def test_a_download_checks_the_stories_again(app, people, pack):
+    facilitator = people["facilitator"]
+    job = renders.start_pack_render(facilitator, pack["event_id"], "pdf")
+    # A change that reached no hook: the download itself must notice it.
+    db.session.get(Story, pack["leaving"].id).status = "draft"
+    db.session.commit()
+    with pytest.raises(jobs.OutputFailed, match="Make it again"):
+        renders.download_pack_render(facilitator, pack["event_id"], job.id)
+    failed = db.session.get(OutputJob, job.id)
+    assert failed.status == "failed" and failed.storage_key is None
+    assert pack_files(app, pack["event_id"]) == 0
+
+
+def test_a_pack_file_expires_and_is_swept(app, people, pack):
+    from datetime import timedelta
+
+    from storybank.core.db import utcnow
+
+    facilitator = people["facilitator"]
+    old = renders.start_pack_render(facilitator, pack["event_id"], "pdf")
+    shared = renders.start_pack_render(facilitator, pack["event_id"], "pdf")
+    assert old.expires_at is not None and shared.storage_key == old.storage_key
+    db.session.get(OutputJob, old.id).expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert jobs.sweep_expired_outputs() == 1
+    db.session.commit()
+    assert renders.download_pack_render(facilitator, pack["event_id"], shared.id).data
+    db.session.get(OutputJob, shared.id).expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    jobs.sweep_expired_outputs()
+    db.session.commit()
+    assert pack_files(app, pack["event_id"]) == 0
+    with pytest.raises(jobs.OutputFailed, match="no longer kept"):
+        renders.download_pack_render(facilitator, pack["event_id"], old.id)

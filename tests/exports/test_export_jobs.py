@@ -8,7 +8,9 @@ import io
 import zipfile
 
 import pytest
+from sqlalchemy import update
 
+from storybank.accounts.models import User
 from storybank.core.audit import AuditEvent
 from storybank.core.errors import NotAllowed
 from storybank.core.errors import NotFound
@@ -303,3 +305,95 @@ def test_the_queue_message_is_the_job_id_and_a_worker_runs_it(make_app):
         assert db.session.get(OutputJob, job.id).status == "done"
         with pytest.raises(TypeError):
             jobs._enqueue("story text")  # type: ignore[arg-type]
+
+
+# --- A story that changes while the file is made; retries; a queue that fails ---------------
+
+CHANGED = "A story changed while the file was being made. Make it again."
+
+
+def withdraw_from_research(publish, story) -> None:
+    change_consent(
+        publish.reporter, story.id, ConsentUses(events=True, research=False, audio_at_events=False)
+    )
+
+
+def erase(publish, story) -> None:
+    admin = db.session.scalar(db.select(User).where(User.role == "admin"))
+    erase_story(admin, story.id)
+
+
+@pytest.mark.parametrize("change", [withdraw_from_research, erase])
+def test_a_story_that_changes_while_the_export_is_made_fails_the_job_and_its_file_goes(
+    app, stories, researcher, publish, monkeypatch, change
+):
+    real = services.write_manifest_file
+
+    def changing_midway(*args, **kwargs):
+        real(*args, **kwargs)
+        change(publish, stories[1])
+
+    monkeypatch.setattr(services, "write_manifest_file", changing_midway)
+    job = background.start_export(researcher, SearchQuery(), "stories_csv")
+    assert (job.status, job.error, job.storage_key) == ("failed", CHANGED, None)
+    assert storage(app).delete_prefix(f"exports/{job.id}") == 0
+    with pytest.raises(NotFound):
+        background.download_export(researcher, job.id)
+    monkeypatch.setattr(services, "write_manifest_file", real)
+    again = background.retry_export(researcher, job.id)
+    assert again.status == "done"
+    assert story_ids(body(background.download_export(researcher, job.id))) == [
+        stories[0].id,
+        stories[2].id,
+    ]
+
+
+def test_two_retry_clicks_queue_the_job_once(stories, researcher, held, monkeypatch):
+    monkeypatch.setattr(services, "write_manifest_file", lambda *a, **k: 1 / 0)
+    job = background.start_export(researcher, SearchQuery(), "json")
+    jobs.run_output_job(held.pop())
+    real = jobs.get_output_job
+
+    def other_click_first(actor, job_id, what):
+        seen = real(actor, job_id, what)
+        # The other click's UPDATE lands between this click's read and its write.
+        db.session.execute(
+            update(OutputJob).where(OutputJob.id == job_id).values(status="queued"),
+            execution_options={"synchronize_session": False},
+        )
+        held.append(job_id)
+        return seen
+
+    monkeypatch.setattr(jobs, "get_output_job", other_click_first)
+    again = jobs.retry_output_job(researcher, job.id, "export")
+    assert again.status == "queued"
+    assert held == [job.id]
+
+
+def test_a_job_that_cannot_be_queued_fails_with_a_retry(stories, researcher, monkeypatch):
+    def broken(job_id: int) -> None:
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(jobs, "_enqueue", broken)
+    job = background.start_export(researcher, SearchQuery(), "json")
+    assert (job.status, job.error) == ("failed", "The job could not be queued. Try again.")
+    again = background.retry_export(researcher, job.id)
+    assert again.status == "failed" and "could not be queued" in again.error
+    monkeypatch.undo()
+    assert background.retry_export(researcher, job.id).status == "done"
+
+
+def test_a_job_left_waiting_past_the_lease_is_shown_as_failed(app, stories, researcher, held):
+    from datetime import timedelta
+
+    from storybank.core.db import utcnow
+
+    job = background.start_export(researcher, SearchQuery(), "json")
+    row = db.session.get(OutputJob, job.id)
+    row.queued_at = utcnow() - timedelta(seconds=app.config["JOB_LEASE_SECONDS"] + 1)
+    db.session.commit()
+    seen = background.get_export_job(researcher, job.id)
+    assert seen.status == "failed" and "Try again" in seen.error
+    held.clear()
+    background.retry_export(researcher, job.id)
+    assert held == [job.id]
