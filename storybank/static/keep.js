@@ -14,14 +14,19 @@ function request(req) {
   });
 }
 
+let opened = null; // one connection per page
+
 function open() {
-  const req = indexedDB.open(DB_NAME, 1);
-  req.onupgradeneeded = () => {
-    const db = req.result;
-    db.createObjectStore(RECORDINGS, { keyPath: "id" });
-    db.createObjectStore(PIECES, { keyPath: ["recording", "n"] });
-  };
-  return request(req);
+  if (!opened) {
+    const req = indexedDB.open(DB_NAME, 1);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      db.createObjectStore(RECORDINGS, { keyPath: "id" });
+      db.createObjectStore(PIECES, { keyPath: ["recording", "n"] });
+    };
+    opened = request(req).catch((error) => { opened = null; throw error; });
+  }
+  return opened;
 }
 
 async function store(name, mode = "readonly") {

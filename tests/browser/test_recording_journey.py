@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 import av
 import pytest
 from flask import Flask
+from sqlalchemy import func
 from sqlalchemy import select
 
 from storybank.extensions import db
 from storybank.stories.models import Story
+from storybank.uploads.models import ResumableUpload
 from tests.browser.conftest import CHROMIUM
 from tests.browser.conftest import LiveServer
 from tests.browser.journey import VIEWPORTS
@@ -298,4 +300,92 @@ def test_a_recording_survives_closing_the_page_before_it_is_sent(
     story = db.session.scalar(select(Story).where(Story.title == "Kept through a closed tab"))
     assert story is not None and story.audio is not None and story.audio.duration > 5
     page.wait_for_function(FORGOTTEN, arg=str(reporter.id))
+    context.close()
+
+
+def test_nothing_is_sent_before_consent_and_a_refusal_gives_the_form_back(
+    microphone_browser: Browser, live_server: LiveServer, factories: Factories, speech_wav: Path
+) -> None:
+    """A chosen file is not sent until the storyteller's consent is ticked; when the server
+    refuses the upload, its words show and the form can be sent again."""
+    reporter = factories.user("reporter")
+    factories.site("Riverside")
+    context = microphone_browser.new_context(viewport={"width": 360, "height": 740})
+    watch = Watch(live_server.url)
+    watch.attach(context)
+    page = context.new_page()
+    asked: list[str] = []
+    page.on(
+        "request", lambda request: asked.append(request.url) if "/uploads" in request.url else None
+    )
+    open_form(page, live_server, reporter.email, watch, "phone-recording")
+    fill_details(page, "Not yet agreed")
+    page.get_by_label("Upload the recording").set_input_files(str(speech_wav))
+    page.get_by_role("button", name="Submit the story").click()
+    page.locator("[data-upload-label]").get_by_text("Nothing was sent. First tick").wait_for()
+    assert page.evaluate("() => document.activeElement.id") == "consent_processing"
+    assert asked == []
+    check_page(page, watch, "phone-recording", "consent-needed-before-sending")
+
+    page.route(
+        "**/uploads/",
+        lambda route: route.fulfill(
+            status=413, body="Too large for this test.", headers={"Tus-Resumable": "1.0.0"}
+        ),
+    )
+    page.get_by_label("Storybank may process and store this story").check()
+    page.get_by_role("button", name="Submit the story").click()
+    page.locator("[data-upload-label]").get_by_text(
+        "The server did not accept the recording: Too large"
+    ).wait_for()
+    assert page.get_by_role("button", name="Submit the story").is_enabled()
+    watch.problems.clear()  # the 413 was the test's own answer
+    context.close()
+
+
+def test_deleting_a_part_sent_recording_deletes_it_on_the_server_too(
+    microphone_browser: Browser, live_server: LiveServer, factories: Factories
+) -> None:
+    """A recording whose sending broke off is offered again as "may have been sent"; deleting
+    that copy also throws away what reached the server."""
+    reporter = factories.user("reporter")
+    factories.site("Riverside")
+    context = microphone_browser.new_context(viewport={"width": 360, "height": 740})
+    watch = Watch(live_server.url)
+    watch.attach(context)
+    page = context.new_page()
+    page.route(
+        "**/uploads/**",
+        lambda route: (
+            route.abort("connectionreset") if route.request.method == "PATCH" else route.continue_()
+        ),
+    )
+    open_form(page, live_server, reporter.email, watch, "phone-recording")
+    record(page, watch, "phone-recording")
+    fill_details(page, "Broken off")
+    page.get_by_role("button", name="Submit the story").click()
+    page.locator("[data-upload-label]").get_by_text("The connection dropped").wait_for(
+        timeout=60_000
+    )
+    assert db.session.scalar(select(func.count()).select_from(ResumableUpload)) == 1
+    page.close()
+
+    page = context.new_page()
+    page.goto(f"{live_server.url}/stories/new")
+    kept = page.locator("[data-kept-recordings]")
+    kept.get_by_text("It may have been sent already").wait_for()
+    page.once("dialog", lambda dialog: dialog.accept())
+    kept.get_by_role("button", name="Delete this copy").click()
+    page.wait_for_function(FORGOTTEN, arg=str(reporter.id))
+    deadline = time.monotonic() + 10
+    while (
+        db.session.scalar(select(func.count()).select_from(ResumableUpload))
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.2)
+        db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(ResumableUpload)) == 0
+    assert kept.is_hidden()
+    watch.problems[:] = [p for p in watch.problems if "ERR_CONNECTION_RESET" not in p]
+    assert watch.problems == []
     context.close()
