@@ -45,6 +45,7 @@ KEEP_SECONDS = 24 * 3600
 DOWNLOAD_GRACE = timedelta(hours=1)
 CHANGED = "A story changed while the file was being made. Make it again."
 NOT_QUEUED = "The job could not be queued. Try again."
+NOT_STARTED = "The job waited more than two hours without starting. Try again."
 _PROGRESS_STEP = 0.02
 _TASK = "storybank_output_task"
 
@@ -145,6 +146,12 @@ def _lease() -> timedelta:
     return timedelta(seconds=current_app.config["JOB_LEASE_SECONDS"])
 
 
+def _waiting_limit() -> timedelta:
+    # On a laptop one worker also transcribes: a file may wait behind an hour of recordings
+    # without anything being wrong. Past this, its queue message is taken to be lost.
+    return max(timedelta(hours=2), 6 * _lease())
+
+
 def _fail_if_abandoned(job: OutputJob) -> None:
     """A running job whose heartbeat stopped lost its worker, and a job no worker took up
     within the lease was lost on the way to the queue: say so, so it can be retried."""
@@ -152,8 +159,8 @@ def _fail_if_abandoned(job: OutputJob) -> None:
     if job.status == RUNNING and job.heartbeat_at and now - job.heartbeat_at > _lease():
         _fail(job.id, "The worker stopped while making this file. Retry it.")
         db.session.refresh(job)
-    elif job.status == QUEUED and job.queued_at and now - job.queued_at > _lease():
-        _fail(job.id, NOT_QUEUED)
+    elif job.status == QUEUED and job.queued_at and now - job.queued_at > _waiting_limit():
+        _fail(job.id, NOT_STARTED)
         db.session.refresh(job)
 
 
