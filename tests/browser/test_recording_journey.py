@@ -247,7 +247,7 @@ def test_a_chosen_file_carries_on_after_the_connection_drops(
             route.continue_()
 
     page.route("**/uploads/**", drop_third_chunk)
-    open_form(page, live_server, reporter.email, watch, "phone-recording")
+    open_form(page, live_server, reporter.email, watch, "phone-dropped-chunk")
     page.get_by_label("Storybank may process and store this story").check()
     fill_details(page, "Sent on a weak signal")
     page.get_by_label("Upload the recording").set_input_files(str(speech_wav))
@@ -265,7 +265,7 @@ def test_a_chosen_file_carries_on_after_the_connection_drops(
     watch.problems.remove(dropped[0])
     story = db.session.scalar(select(Story).where(Story.title == "Sent on a weak signal"))
     assert story.audio.original_sha256 == hashlib.sha256(speech_wav.read_bytes()).hexdigest()
-    check_page(page, watch, "phone-recording", "story-after-dropped-chunk")
+    check_page(page, watch, "phone-dropped-chunk", "story-after-dropped-chunk")
     context.close()
 
 
@@ -280,15 +280,15 @@ def test_a_recording_survives_closing_the_page_before_it_is_sent(
     watch = Watch(live_server.url)
     watch.attach(context)
     page = context.new_page()
-    open_form(page, live_server, reporter.email, watch, "phone-recording")
-    record(page, watch, "phone-recording")
+    open_form(page, live_server, reporter.email, watch, "phone-closed-tab")
+    record(page, watch, "phone-closed-tab")
     page.close()
 
     page = context.new_page()
     page.goto(f"{live_server.url}/stories/new")
     kept = page.locator("[data-kept-recordings]")
     kept.get_by_text("has not been saved as a story yet").wait_for()
-    check_page(page, watch, "phone-recording", "recording-kept-on-phone")
+    check_page(page, watch, "phone-closed-tab", "recording-kept-on-phone")
     consent = page.get_by_label("Storybank may process and store this story")
     assert not consent.is_checked()
     kept.get_by_role("button", name="Use this recording").click()
@@ -318,14 +318,14 @@ def test_nothing_is_sent_before_consent_and_a_refusal_gives_the_form_back(
     page.on(
         "request", lambda request: asked.append(request.url) if "/uploads" in request.url else None
     )
-    open_form(page, live_server, reporter.email, watch, "phone-recording")
+    open_form(page, live_server, reporter.email, watch, "phone-consent-gate")
     fill_details(page, "Not yet agreed")
     page.get_by_label("Upload the recording").set_input_files(str(speech_wav))
     page.get_by_role("button", name="Submit the story").click()
     page.locator("[data-upload-label]").get_by_text("Nothing was sent. First tick").wait_for()
     assert page.evaluate("() => document.activeElement.id") == "consent_processing"
     assert asked == []
-    check_page(page, watch, "phone-recording", "consent-needed-before-sending")
+    check_page(page, watch, "phone-consent-gate", "consent-needed-before-sending")
 
     page.route(
         "**/uploads/",
@@ -360,8 +360,8 @@ def test_deleting_a_part_sent_recording_deletes_it_on_the_server_too(
             route.abort("connectionreset") if route.request.method == "PATCH" else route.continue_()
         ),
     )
-    open_form(page, live_server, reporter.email, watch, "phone-recording")
-    record(page, watch, "phone-recording")
+    open_form(page, live_server, reporter.email, watch, "phone-part-sent")
+    record(page, watch, "phone-part-sent")
     fill_details(page, "Broken off")
     page.get_by_role("button", name="Submit the story").click()
     page.locator("[data-upload-label]").get_by_text("The connection dropped").wait_for(
