@@ -27,6 +27,7 @@ from tests.browser.journey import VIEWPORTS
 from tests.browser.journey import Watch
 from tests.browser.journey import check_page
 from tests.browser.journey import log_in
+from tests.browser.journey import new_page
 from tests.conftest import SHARED
 from tests.factories import Factories
 
@@ -189,11 +190,8 @@ def test_a_reporter_records_sends_and_reads_the_transcript(
 ) -> None:
     reporter = factories.user("reporter")
     factories.site("Riverside")
-    width, height = VIEWPORTS[size]
-    context = microphone_browser.new_context(viewport={"width": width, "height": height})
     watch = Watch(live_server.url)
-    watch.attach(context)
-    page = context.new_page()
+    context, page = new_page(microphone_browser, size, watch, timeout=30_000)
     shots = f"{size}-recording"  # screenshots: test-artifacts/browser/{shots}-NN-name.png
     open_form(page, live_server, reporter.email, watch, shots)
     check_page(page, watch, shots, "new-story-before-consent")
@@ -230,10 +228,8 @@ def test_a_chosen_file_carries_on_after_the_connection_drops(
     the story holds the file byte for byte."""
     reporter = factories.user("reporter")
     factories.site("Riverside")
-    context = microphone_browser.new_context(viewport={"width": 360, "height": 740})
     watch = Watch(live_server.url)
-    watch.attach(context)
-    page = context.new_page()
+    context, page = new_page(microphone_browser, "phone", watch, timeout=30_000)
     seen: list[str] = []
     cut: list[int] = []
 
@@ -276,10 +272,8 @@ def test_a_recording_survives_closing_the_page_before_it_is_sent(
     that was given, and sending it makes the story."""
     reporter = factories.user("reporter")
     factories.site("Riverside")
-    context = microphone_browser.new_context(viewport={"width": 360, "height": 740})
     watch = Watch(live_server.url)
-    watch.attach(context)
-    page = context.new_page()
+    context, page = new_page(microphone_browser, "phone", watch, timeout=30_000)
     open_form(page, live_server, reporter.email, watch, "phone-closed-tab")
     record(page, watch, "phone-closed-tab")
     page.close()
@@ -310,10 +304,8 @@ def test_nothing_is_sent_before_consent_and_a_refusal_gives_the_form_back(
     refuses the upload, its words show and the form can be sent again."""
     reporter = factories.user("reporter")
     factories.site("Riverside")
-    context = microphone_browser.new_context(viewport={"width": 360, "height": 740})
     watch = Watch(live_server.url)
-    watch.attach(context)
-    page = context.new_page()
+    context, page = new_page(microphone_browser, "phone", watch, timeout=30_000)
     asked: list[str] = []
     page.on(
         "request", lambda request: asked.append(request.url) if "/uploads" in request.url else None
@@ -350,10 +342,8 @@ def test_deleting_a_part_sent_recording_deletes_it_on_the_server_too(
     that copy also throws away what reached the server."""
     reporter = factories.user("reporter")
     factories.site("Riverside")
-    context = microphone_browser.new_context(viewport={"width": 360, "height": 740})
     watch = Watch(live_server.url)
-    watch.attach(context)
-    page = context.new_page()
+    context, page = new_page(microphone_browser, "phone", watch, timeout=30_000)
     page.route(
         "**/uploads/**",
         lambda route: (
