@@ -187,7 +187,10 @@ async function useRecording(details, state, screen) {
 // Recordings this person made on this phone that never became a story: offer them again.
 async function showKept(storyForm, state, recorder) {
   const panel = storyForm.querySelector("[data-kept-recordings]");
-  const kept = await listKept(state.owner);
+  // After a refused form the recording just sent is already on its way: do not offer it again.
+  const sentId = storyForm.querySelector("input[name=upload_id]").value;
+  const kept = (await listKept(state.owner))
+    .filter((details) => !(sentId && details.uploadUrl?.endsWith(`/${sentId}`)));
   if (!panel || !kept.length) return;
   panel.replaceChildren();
   for (const details of kept) panel.append(keptRecording(storyForm, state, recorder, details));

@@ -379,3 +379,33 @@ def test_deleting_a_part_sent_recording_deletes_it_on_the_server_too(
     watch.problems[:] = [p for p in watch.problems if "ERR_CONNECTION_RESET" not in p]
     assert watch.problems == []
     context.close()
+
+
+def test_a_form_refused_after_sending_keeps_the_sent_recording(
+    microphone_browser: Browser, live_server: LiveServer, factories: Factories
+) -> None:
+    """The recording is sent but the title was forgotten: the page says the recording is on the
+    server, does not offer it again, and the story is saved once the title is given."""
+    reporter = factories.user("reporter")
+    factories.site("Riverside")
+    watch = Watch(live_server.url)
+    context, page = new_page(microphone_browser, "phone", watch, timeout=30_000)
+    open_form(page, live_server, reporter.email, watch, "phone-refused-form")
+    record(page, watch, "phone-refused-form")
+    fill_details(page, "")
+    page.get_by_role("button", name="Submit the story").click()
+    page.get_by_text("The recording is sent. Fix what is listed above").wait_for()
+    assert page.locator(".errors").get_by_role("link", name="Title").is_visible()
+    assert page.locator("[data-kept-recordings]").is_hidden()
+    # The refused form answers 400, as it should; nothing else went wrong.
+    assert all("400" in problem and "/stories/new" in problem for problem in watch.problems)
+    watch.problems.clear()
+    check_page(page, watch, "phone-refused-form", "form-refused-recording-sent")
+    page.get_by_label("Title").fill("Sent before the title")
+    page.get_by_role("button", name="Submit the story").click()
+    page.get_by_role("heading", level=2, name="Progress").wait_for()
+    story = db.session.scalar(select(Story).where(Story.title == "Sent before the title"))
+    assert story is not None and story.audio is not None
+    assert db.session.scalar(select(func.count()).select_from(ResumableUpload)) == 0
+    page.wait_for_function(FORGOTTEN, arg=str(reporter.id))
+    context.close()
