@@ -40,11 +40,11 @@ TITLE = "A week at a time"
 # Invented sentences only.
 TEXT = (
     "Branwen from the probation office in Lostwithiel rang me every week until I found my feet. "
-    "She never once made me feel like a case number."
+    "She always talked to me as a person with plans of my own."
 )
 RELEASED = (
     "[PERSON 1] from the probation office in [PLACE 1] rang me every week until I found my "
-    "feet. She never once made me feel like a case number."
+    "feet. She always talked to me as a person with plans of my own."
 )
 NOTE = "Please leave out the probation office too; people round here would know it."
 
