@@ -24,6 +24,8 @@ from sqlalchemy import update
 from storybank.accounts.models import User
 from storybank.core.db import utcnow
 from storybank.core.errors import NotFound
+from storybank.core.progress import Report
+from storybank.core.progress import throttled
 from storybank.core.storage import Storage
 from storybank.exports.models import OutputJob
 from storybank.extensions import db
@@ -48,8 +50,6 @@ NOT_QUEUED = "The job could not be queued. Try again."
 NOT_STARTED = "The job waited more than two hours without starting. Try again."
 _PROGRESS_STEP = 0.02
 _TASK = "storybank_output_task"
-
-Report = Callable[[float], None]
 
 
 class OutputFailed(Exception):
@@ -217,13 +217,8 @@ def progress_reporter(job_id: int) -> Report:
 
     It commits: call it only between steps, with nothing half-written.
     """
-    last = {"value": 0.0}
 
-    def report(fraction: float) -> None:
-        fraction = min(max(float(fraction), 0.0), 1.0)
-        if fraction - last["value"] < _PROGRESS_STEP and fraction < 1.0:
-            return
-        last["value"] = fraction
+    def write(fraction: float) -> None:
         # Makers report between steps, with nothing half-written: end the read first, so
         # that SQLite lets the update through.
         db.session.commit()
@@ -234,7 +229,7 @@ def progress_reporter(job_id: int) -> Report:
         )
         db.session.commit()
 
-    return report
+    return throttled(write, _PROGRESS_STEP)
 
 
 def _fail(job_id: int, reason: str) -> None:

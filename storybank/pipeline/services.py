@@ -13,6 +13,8 @@ from sqlalchemy import update
 
 from storybank.core.db import utcnow
 from storybank.core.erasure import sweep_erased_story
+from storybank.core.progress import Report
+from storybank.core.progress import throttled
 from storybank.core.storage import UPLOAD_GRACE_SECONDS
 from storybank.core.storage import SweepResult
 from storybank.extensions import db
@@ -151,14 +153,8 @@ def _claim(job_id: int) -> bool:
     return result.rowcount == 1
 
 
-def _progress_reporter(job_id: int):
-    last = {"value": 0.0}
-
-    def report_progress(fraction: float) -> None:
-        fraction = min(max(float(fraction), 0.0), 1.0)
-        if fraction - last["value"] < _PROGRESS_STEP and fraction < 1.0:
-            return
-        last["value"] = fraction
+def _progress_reporter(job_id: int) -> Report:
+    def write(fraction: float) -> None:
         # End the handler's read transaction first, so the update sees an erasure since then.
         db.session.commit()
         result = db.session.execute(
@@ -168,7 +164,7 @@ def _progress_reporter(job_id: int):
         if result.rowcount == 0:
             raise JobCancelled
 
-    return report_progress
+    return throttled(write, _PROGRESS_STEP)
 
 
 def _stop_erased(job_id: int, story_id: int, stage: str) -> None:
