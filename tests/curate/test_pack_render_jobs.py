@@ -24,6 +24,7 @@ from tests.conftest import post_form
 from tests.curate.test_pack_services import approved
 from tests.curate.test_pack_services import new_event
 from tests.curate.test_pack_services import pdf_text
+from tests.output_jobs import record_progress
 
 KEPT = "The allotment group met every Tuesday and the tea was always hot."
 LEAVING = "The kettle rota at the hostel made the mornings bearable for everyone."
@@ -84,19 +85,7 @@ def test_a_render_runs_on_the_queue_and_its_file_downloads_with_an_audit(people,
 
 
 def test_progress_moves_forward_from_queued_to_done(people, pack, held, monkeypatch):
-    seen: list[float] = []
-    real = jobs.progress_reporter
-
-    def recording(job_id: int):
-        report = real(job_id)
-
-        def wrapped(fraction: float) -> None:
-            report(fraction)
-            seen.append(db.session.get(OutputJob, job_id).progress)
-
-        return wrapped
-
-    monkeypatch.setattr(jobs, "progress_reporter", recording)
+    seen = record_progress(monkeypatch)
     job = renders.start_pack_render(people["facilitator"], pack["event_id"], "docx")
     assert (job.status, job.progress) == ("queued", 0.0)
     jobs.run_output_job(held[0])

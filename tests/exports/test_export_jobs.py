@@ -25,6 +25,7 @@ from storybank.privacy.services import change_consent
 from storybank.privacy.services import erase_story
 from storybank.search.query import SearchQuery
 from tests.conftest import post_form
+from tests.output_jobs import record_progress
 
 GARDEN = "The allotment helped me more than anything. Growing beans gave my week a shape."
 KETTLE = "My supervisor trusted me with the kettle rota at the allotment, which mattered."
@@ -98,19 +99,7 @@ def test_a_qdpx_export_is_a_zip_in_storage(stories, researcher):
 
 def test_progress_is_reported_batch_by_batch_up_to_one(stories, researcher, held, monkeypatch):
     monkeypatch.setattr(services, "BATCH", 1)
-    seen: list[float] = []
-    real = jobs.progress_reporter
-
-    def recording(job_id: int):
-        report = real(job_id)
-
-        def wrapped(fraction: float) -> None:
-            report(fraction)
-            seen.append(db.session.get(OutputJob, job_id).progress)
-
-        return wrapped
-
-    monkeypatch.setattr(jobs, "progress_reporter", recording)
+    seen = record_progress(monkeypatch)
     job = background.start_export(researcher, SearchQuery(), "excerpts_csv")
     assert (job.status, job.progress) == ("queued", 0.0)
     jobs.run_output_job(held[0])
